@@ -1,0 +1,52 @@
+// daemon_config.h — the daemon's configuration (vigil.yaml) and its `-o key=value`
+// overrides. Cold path: parsed at start-up and on SIGHUP; errors carry file:line:col.
+// Not thread safe; the daemon owns one instance and swaps it whole on reload.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace vigil {
+
+struct DaemonConfig {
+  std::string source;                     // file the config came from ("" = defaults)
+  std::vector<std::string> rules_files;   // files or directories of *.yaml
+  // engine
+  std::string match_mode = "all";         // all | first
+  std::string hostname;                   // "" = gethostname()
+  std::vector<std::string> disabled_rules, disabled_tags, enabled_rules;
+  // sensor
+  std::size_t ring_buffer_mb = 16;
+  bool capture_send_recv = false;
+  bool snapshot = true;
+  // observability
+  int stats_interval_s = 0;               // 0 = off
+  bool metrics_enabled = true;
+  std::string metrics_address = "127.0.0.1";
+  uint16_t metrics_port = 8765;
+  std::string log_level = "info";         // trace debug info warn error
+  std::string log_format = "text";        // text | json (journald-friendly: one JSON per line)
+  // checks
+  bool refuse_insecure_files = true;      // refuse config/rules writable by non-root
+  // outputs: handed whole to the outputs stage's parser
+  YAML::Node outputs;
+};
+
+// Loads `path` (empty = built-in defaults) then applies overrides ("a.b.c=value", value
+// parsed as YAML so lists work: rules_files=[a.yaml,b.yaml]). On failure returns false and
+// appends "file:line:col: error: ..." lines to *errors.
+bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& overrides,
+                      DaemonConfig* out, std::vector<std::string>* errors);
+
+// The default rules location: $VIGIL_RULES_DIR, else /etc/vigil/rules.d when present,
+// else the source tree's rules/ directory.
+std::string DefaultRulesDir();
+
+// Returns "" when `path` (file or directory, and every *.yaml inside) is owned by root
+// and not writable by group/other; otherwise a one-line reason.
+std::string CheckFileNotWritableByOthers(const std::string& path);
+
+}  // namespace vigil
