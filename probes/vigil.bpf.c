@@ -1,43 +1,795 @@
 // SPDX-License-Identifier: GPL-2.0
 /* vigil.bpf.c — vigil's kernel probes (CO-RE). Observe only: nothing here blocks,
- * modifies or signals a traced task. Records go to one shared ring buffer. */
+ * modifies or signals a traced task. Records go to one shared ring buffer.
+ *
+ * Hooks (each exists twice: tp_btf/<name> and raw_tp/<name>; user space autoloads one set):
+ *   sys_exit            every syscall in the interest bitmap -> struct vigil_sys_rec
+ *   sys_enter           only attached when a syscall flagged VIGIL_SC_ENTER is wanted:
+ *                       raw args kept per thread until sys_exit
+ *   sched_process_exec  successful execve/execveat -> struct vigil_exec_rec
+ *   sched_process_fork  clone/clone3/fork/vfork -> struct vigil_fork_rec
+ *   sched_process_exit  thread exit -> struct vigil_exit_rec
+ * Records use BPF_RB_NO_WAKEUP unless the backlog passes wakeup_backlog bytes. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 
 #include "wire.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define AT_FDCWD_VAL -100
+#define PF_KTHREAD_VAL 0x00200000
+#define S_IFMT_VAL 00170000
+#define S_IFSOCK_VAL 0140000
+#define AF_UNIX_VAL 1
+#define AF_INET_VAL 2
+#define AF_INET6_VAL 10
+
+#define SCRATCH_SIZE 32768          /* per-CPU record under construction */
+#define SCRATCH_POS_MASK 16383      /* offsets into data[] stay below this */
+#define PATHBUF_HALF 4096           /* dentry walks write backwards from here */
+
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
-  __uint(max_entries, 1 << 22);
+  __uint(max_entries, 1 << 24);  /* resized by user space before load */
 } events SEC(".maps");
 
-/* tgid of the daemon itself: never traced. */
-const volatile __u32 self_tgid = 0;
+struct scratch_buf {
+  char b[SCRATCH_SIZE];
+};
+struct path_buf {
+  char b[PATHBUF_HALF * 2];
+};
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(vigil_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct scratch_buf);
+} scratch SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct path_buf);
+} pathbufs SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct vigil_counters);
+} counters SEC(".maps");
+
+struct enter_args {
+  __u64 args[6];
+  __u32 nr;
+  __u32 pad;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);  /* threads that never return are aged out */
+  __uint(max_entries, 16384);
+  __type(key, __u32);
+  __type(value, struct enter_args);
+} enter_map SEC(".maps");
+
+/* Set by user space before load. */
+const volatile __u32 self_tgid = 0;                 /* the daemon: never traced */
+const volatile __u64 wakeup_backlog = 1 << 20;      /* force a wake-up past this */
+const volatile __u32 nr_execve = 59, nr_execveat = 322;
+const volatile __u32 nr_clone = 56, nr_clone3 = 435, nr_fork = 57, nr_vfork = 58;
+const volatile struct vigil_sc_desc sc_desc[VIGIL_NR_MAX] = {};
+
+/* Live: user space writes these through the mmaped .bss. */
+__u8 sc_interest[VIGIL_NR_MAX] = {};
+__u8 want_procexit = 0;
+
+/* CO-RE: kernfs_node.parent was renamed __parent in 6.15. */
+struct kernfs_node___old {
+  struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline void count(int field)
+{
+  __u32 zero = 0;
+  struct vigil_counters *c = bpf_map_lookup_elem(&counters, &zero);
+  if (!c)
+    return;
+  if (field == 0)
+    c->emitted++;
+  else if (field == 1)
+    c->drops++;
+  else if (field == 2)
+    c->truncated++;
+  else
+    c->errors++;
+}
+
+static __always_inline void emit(void *rec, __u32 size)
+{
+  __u64 flags = BPF_RB_NO_WAKEUP;
+  if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_backlog)
+    flags = BPF_RB_FORCE_WAKEUP;
+  if (bpf_ringbuf_output(&events, rec, size & (SCRATCH_SIZE - 1), flags))
+    count(1);
+  else
+    count(0);
+}
+
+static __always_inline void fill_hdr(struct vigil_hdr *h, __u16 type)
 {
   __u64 id = bpf_get_current_pid_tgid();
-  __u32 tgid = id >> 32;
+  h->type = type;
+  h->cpu = bpf_get_smp_processor_id();
+  h->ts = bpf_ktime_get_boot_ns();
+  h->tid = (__u32)id;
+  h->tgid = id >> 32;
+}
+
+static __always_inline void *get_scratch(void)
+{
+  __u32 zero = 0;
+  return bpf_map_lookup_elem(&scratch, &zero);
+}
+
+static __always_inline char *get_pathbuf(void)
+{
+  __u32 zero = 0;
+  struct path_buf *p = bpf_map_lookup_elem(&pathbufs, &zero);
+  return p ? p->b : 0;
+}
+
+/* Walks dentries up to the global root, writing "/a/b/c" backwards so that it ends at
+ * buf[PATHBUF_HALF]. Returns the start offset (length = PATHBUF_HALF - start). */
+static __always_inline __u32 walk_path(struct dentry *dentry, struct vfsmount *vfsmnt, char *buf)
+{
+  struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+  struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+  __u32 off = PATHBUF_HALF;
+  for (int i = 0; i < 40; i++) {
+    struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+    struct dentry *d_parent = BPF_CORE_READ(dentry, d_parent);
+    if (dentry == mnt_root || dentry == d_parent) {
+      if (dentry != mnt_root)
+        break;  /* fs root that is not a mount point (pseudo fs) */
+      if (mnt != mnt_parent) {
+        dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+        mnt = mnt_parent;
+        mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+        vfsmnt = &mnt->mnt;
+        continue;
+      }
+      break;  /* global root */
+    }
+    struct qstr name;
+    if (bpf_core_read(&name, sizeof(name), &dentry->d_name))
+      break;
+    __u32 len = name.len;
+    if (len == 0 || len + 1 > off || len >= PATHBUF_HALF)
+      break;
+    off -= len;
+    bpf_probe_read_kernel(&buf[off & (PATHBUF_HALF - 1)], len & (PATHBUF_HALF - 1), name.name);
+    off -= 1;
+    buf[off & (PATHBUF_HALF - 1)] = '/';
+    dentry = d_parent;
+  }
+  if (off == PATHBUF_HALF) {
+    off -= 1;
+    buf[off & (PATHBUF_HALF - 1)] = '/';
+  }
+  return off;
+}
+
+/* Copies a walked path into data[pos]; returns the bytes written. */
+static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, char *pbuf)
+{
+  if (!pbuf)
+    return 0;
+  struct dentry *dentry = BPF_CORE_READ(path, dentry);
+  struct vfsmount *mnt = BPF_CORE_READ(path, mnt);
+  if (!dentry || !mnt)
+    return 0;
+  __u32 start = walk_path(dentry, mnt, pbuf);
+  __u32 len = PATHBUF_HALF - start;
+  if (len >= VIGIL_STR_MAX)
+    len = VIGIL_STR_MAX - 1;
+  if (start >= PATHBUF_HALF)
+    return 0;
+  bpf_probe_read_kernel(&data[pos & SCRATCH_POS_MASK], len & (VIGIL_STR_MAX - 1),
+                        &pbuf[start & (PATHBUF_HALF - 1)]);
+  return len & (VIGIL_STR_MAX - 1);
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+  if (fd < 0)
+    return 0;
+  struct files_struct *files = BPF_CORE_READ(task, files);
+  if (!files)
+    return 0;
+  struct fdtable *fdt = BPF_CORE_READ(files, fdt);
+  unsigned int max = BPF_CORE_READ(fdt, max_fds);
+  if ((unsigned long)fd >= max)
+    return 0;
+  struct file **fds = BPF_CORE_READ(fdt, fd);
+  struct file *f = 0;
+  bpf_core_read(&f, sizeof(f), &fds[fd]);
+  return f;
+}
+
+static __always_inline __u32 cgroup_path(struct task_struct *task, char *data, __u32 pos,
+                                         char *pbuf)
+{
+  if (!pbuf)
+    return 0;
+  struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, subsys[0], cgroup, kn);
+  __u32 off = PATHBUF_HALF;
+  for (int i = 0; i < 24 && kn; i++) {
+    struct kernfs_node *parent;
+    if (bpf_core_field_exists(struct kernfs_node___old, parent))
+      parent = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+    else
+      parent = BPF_CORE_READ(kn, __parent);
+    if (!parent)
+      break;  /* the root's name is the hierarchy's, not part of the path */
+    const char *name = BPF_CORE_READ(kn, name);
+    char tmp[64];
+    long n = bpf_probe_read_kernel_str(tmp, sizeof(tmp), name);
+    if (n <= 1)
+      break;
+    __u32 len = (__u32)(n - 1);
+    if (len + 1 > off)
+      break;
+    off -= len;
+    bpf_probe_read_kernel(&pbuf[off & (PATHBUF_HALF - 1)], len & 63, name);
+    off -= 1;
+    pbuf[off & (PATHBUF_HALF - 1)] = '/';
+    kn = parent;
+  }
+  if (off == PATHBUF_HALF) {
+    off -= 1;
+    pbuf[off & (PATHBUF_HALF - 1)] = '/';
+  }
+  __u32 len = PATHBUF_HALF - off;
+  if (len >= VIGIL_STR_MAX)
+    len = VIGIL_STR_MAX - 1;
+  bpf_probe_read_kernel(&data[pos & SCRATCH_POS_MASK], len & (VIGIL_STR_MAX - 1),
+                        &pbuf[off & (PATHBUF_HALF - 1)]);
+  return len & (VIGIL_STR_MAX - 1);
+}
+
+static __always_inline __u32 syscall_nr_of(struct task_struct *task)
+{
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+  long nr = BPF_CORE_READ(regs, orig_ax);
+  return nr < 0 ? 0xffffffff : (__u32)nr;
+}
+
+static __always_inline bool interested(__u32 nr)
+{
+  return nr < VIGIL_NR_MAX && sc_interest[nr];
+}
+
+/* ---- exec ---------------------------------------------------------------------------- */
+
+static __always_inline int on_exec(struct task_struct *task, struct linux_binprm *bprm)
+{
+  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   if (tgid == self_tgid)
     return 0;
-  struct vigil_exec_rec *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+  __u32 nr = syscall_nr_of(task);
+  if (nr != nr_execve && nr != nr_execveat)
+    nr = nr_execve;  /* kernel-initiated exec (usermode helper) */
+  if (!interested(nr))
+    return 0;
+  struct vigil_exec_rec *r = get_scratch();
+  char *pbuf = get_pathbuf();
+  if (!r || !pbuf)
+    return 0;
+  fill_hdr(&r->hdr, VIGIL_REC_EXEC);
+  r->nr = nr;
+  r->flags = 0;
+  r->pad = 0;
+  r->pad2 = 0;
+
+  r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+  struct signal_struct *sig = BPF_CORE_READ(task, signal);
+  r->sid = BPF_CORE_READ(sig, pids[PIDTYPE_SID], numbers[0].nr);
+  r->pgid = BPF_CORE_READ(sig, pids[PIDTYPE_PGID], numbers[0].nr);
+  struct pid *tp = BPF_CORE_READ(task, thread_pid);
+  unsigned int level = BPF_CORE_READ(tp, level);
+  int vnr = 0;
+  bpf_core_read(&vnr, sizeof(vnr), &tp->numbers[level & 31].nr);
+  r->vpid = vnr;
+  struct pid *pg = BPF_CORE_READ(sig, pids[PIDTYPE_PGID]);
+  unsigned int pglevel = BPF_CORE_READ(pg, level);
+  int vpg = 0;
+  bpf_core_read(&vpg, sizeof(vpg), &pg->numbers[pglevel & 31].nr);
+  r->vpgid = vpg;
+
+  const struct cred *cred = BPF_CORE_READ(task, cred);
+  r->uid = BPF_CORE_READ(cred, uid.val);
+  r->gid = BPF_CORE_READ(cred, gid.val);
+  r->euid = BPF_CORE_READ(cred, euid.val);
+  r->egid = BPF_CORE_READ(cred, egid.val);
+  r->cap_permitted = BPF_CORE_READ(cred, cap_permitted.val);
+  r->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+  r->cap_inheritable = BPF_CORE_READ(cred, cap_inheritable.val);
+  r->loginuid = BPF_CORE_READ(task, loginuid.val);
+
+  r->tty = 0;
+  struct tty_struct *tty = BPF_CORE_READ(sig, tty);
+  if (tty) {
+    __u32 index = BPF_CORE_READ(tty, index);
+    __u32 major = BPF_CORE_READ(tty, driver, major);
+    __u32 minor = BPF_CORE_READ(tty, driver, minor_start) + index;
+    /* new_encode_dev(), the /proc/<pid>/stat tty_nr encoding */
+    r->tty = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+  }
+  r->start_boot_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+  bpf_get_current_comm(r->comm, sizeof(r->comm));
+
+  struct file *exe = BPF_CORE_READ(bprm, file);
+  struct inode *inode = BPF_CORE_READ(exe, f_inode);
+  r->exe_ino = BPF_CORE_READ(inode, i_ino);
+  if (bpf_core_field_exists(inode->i_ctime_sec)) {
+    r->exe_ctime_ns = BPF_CORE_READ(inode, i_ctime_sec) * 1000000000ull +
+                      BPF_CORE_READ(inode, i_ctime_nsec);
+    r->exe_mtime_ns = BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ull +
+                      BPF_CORE_READ(inode, i_mtime_nsec);
+  } else {
+    r->exe_ctime_ns = 0;
+    r->exe_mtime_ns = 0;
+  }
+  __u16 mode = BPF_CORE_READ(inode, i_mode);
+  __u32 iuid = BPF_CORE_READ(inode, i_uid.val);
+  __u32 igid = BPF_CORE_READ(inode, i_gid.val);
+  __u32 fsuid = BPF_CORE_READ(cred, fsuid.val);
+  __u32 fsgid = BPF_CORE_READ(cred, fsgid.val);
+  bool writable = (mode & 0002) || (fsuid == iuid && (mode & 0200)) ||
+                  (fsgid == igid && (mode & 0020)) ||
+                  ((r->cap_effective & (1ull << 1 /* CAP_DAC_OVERRIDE */)) && (mode & 0222));
+  if (writable)
+    r->flags |= VIGIL_EXEC_WRITABLE;
+  char prefix[8] = {};
+  const unsigned char *dname = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
+  bpf_probe_read_kernel(prefix, 6, dname);
+  if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' &&
+      prefix[4] == 'd' && prefix[5] == ':')
+    r->flags |= VIGIL_EXEC_MEMFD;
+
+  char *data = (char *)(r + 1);
+  __u32 pos = 0;
+  /* filename */
+  long n = bpf_probe_read_kernel_str(&data[pos & SCRATCH_POS_MASK], VIGIL_STR_MAX,
+                                     BPF_CORE_READ(bprm, filename));
+  __u32 len = n > 0 ? (__u32)(n - 1) : 0;
+  r->str_len[0] = len;
+  pos += len;
+  /* exepath */
+  struct path exe_path;
+  bpf_core_read(&exe_path, sizeof(exe_path), &exe->f_path);
+  len = put_path(data, pos, &exe_path, pbuf);
+  r->str_len[1] = len;
+  pos += len;
+  /* cwd */
+  struct path pwd;
+  bpf_core_read(&pwd, sizeof(pwd), &task->fs->pwd);
+  len = put_path(data, pos, &pwd, pbuf);
+  r->str_len[2] = len;
+  pos += len;
+  /* cgroup */
+  len = cgroup_path(task, data, pos, pbuf);
+  r->str_len[3] = len;
+  pos += len;
+  /* argv from the new mm */
+  struct mm_struct *mm = BPF_CORE_READ(task, mm);
+  unsigned long arg_start = BPF_CORE_READ(mm, arg_start);
+  unsigned long arg_end = BPF_CORE_READ(mm, arg_end);
+  unsigned long alen = arg_end > arg_start ? arg_end - arg_start : 0;
+  if (alen >= VIGIL_ARGS_MAX) {
+    alen = VIGIL_ARGS_MAX - 1;
+    r->flags |= VIGIL_EXEC_TRUNCATED;
+    count(2);
+  }
+  if (alen > 0 &&
+      bpf_probe_read_user(&data[pos & SCRATCH_POS_MASK], alen & (VIGIL_ARGS_MAX - 1),
+                          (void *)arg_start)) {
+    alen = 0;
+    count(3);
+  }
+  /* drop the trailing NUL of the last argument */
+  if (alen > 0 && data[(pos + alen - 1) & SCRATCH_POS_MASK] == 0)
+    alen--;
+  r->str_len[4] = alen;
+  pos += alen;
+  __u32 size = sizeof(*r) + pos;
+  r->hdr.size = size;
+  emit(r, size);
+  return 0;
+}
+
+/* ---- fork / exit ----------------------------------------------------------------------- */
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == self_tgid)
+    return 0;
+  if (BPF_CORE_READ(parent, flags) & PF_KTHREAD_VAL)
+    return 0;
+  struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+  __u32 nr = syscall_nr_of(cur);
+  if (!interested(nr))
+    return 0;
+  struct vigil_fork_rec r = {};
+  fill_hdr(&r.hdr, VIGIL_REC_FORK);
+  r.hdr.size = sizeof(r);
+  r.nr = nr;
+  r.child_tid = BPF_CORE_READ(child, pid);
+  r.child_tgid = BPF_CORE_READ(child, tgid);
+  struct pid *tp = BPF_CORE_READ(child, thread_pid);
+  unsigned int level = BPF_CORE_READ(tp, level);
+  int vnr = 0;
+  bpf_core_read(&vnr, sizeof(vnr), &tp->numbers[level & 31].nr);
+  r.child_vtid = vnr;
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+  if (nr == nr_clone) {
+    r.flags = BPF_CORE_READ(regs, di);
+  } else if (nr == nr_clone3) {
+    __u64 flags = 0;
+    bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di));
+    r.flags = flags;
+  } else if (nr == nr_vfork) {
+    r.flags = 0x00004000 | 0x00000100;  /* CLONE_VFORK | CLONE_VM */
+  }
+  emit(&r, sizeof(r));
+  return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *task, bool group_dead)
+{
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == self_tgid || !want_procexit)
+    return 0;
+  if (BPF_CORE_READ(task, flags) & PF_KTHREAD_VAL)
+    return 0;
+  struct vigil_exit_rec r = {};
+  fill_hdr(&r.hdr, VIGIL_REC_EXIT);
+  r.hdr.size = sizeof(r);
+  r.exit_code = BPF_CORE_READ(task, exit_code);
+  r.group_dead = group_dead;
+  emit(&r, sizeof(r));
+  return 0;
+}
+
+/* ---- syscalls -------------------------------------------------------------------------- */
+
+static __always_inline void read_args(struct pt_regs *regs, __u64 *a)
+{
+  struct pt_regs r;
+  bpf_probe_read_kernel(&r, sizeof(r), regs);
+#if defined(__TARGET_ARCH_x86)
+  a[0] = r.di; a[1] = r.si; a[2] = r.dx; a[3] = r.r10; a[4] = r.r8; a[5] = r.r9;
+#else
+  a[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+  a[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+  a[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+  a[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+  a[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+  a[5] = 0;
+#endif
+}
+
+static __always_inline void sock_tuple(struct task_struct *task, long fd,
+                                       struct vigil_tuple *t)
+{
+  struct file *f = fd_file(task, fd);
+  if (!f)
+    return;
+  __u16 mode = BPF_CORE_READ(f, f_inode, i_mode);
+  if ((mode & S_IFMT_VAL) != S_IFSOCK_VAL)
+    return;
+  struct socket *sock = BPF_CORE_READ(f, private_data);
+  struct sock *sk = BPF_CORE_READ(sock, sk);
+  if (!sk)
+    return;
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  t->family = family;
+  t->l4proto = BPF_CORE_READ(sk, sk_protocol);
+  if (family == AF_INET_VAL) {
+    __u32 saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+    __u32 daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+    __builtin_memcpy(t->sip, &saddr, 4);
+    __builtin_memcpy(t->dip, &daddr, 4);
+  } else if (family == AF_INET6_VAL) {
+    bpf_core_read(t->sip, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+    bpf_core_read(t->dip, 16, &sk->__sk_common.skc_v6_daddr);
+  } else if (family == AF_UNIX_VAL) {
+    struct unix_sock *us = (struct unix_sock *)sk;
+    struct unix_address *addr = BPF_CORE_READ(us, addr);
+    if (!addr) {
+      struct unix_sock *peer = (struct unix_sock *)BPF_CORE_READ(us, peer);
+      if (peer)
+        addr = BPF_CORE_READ(peer, addr);
+    }
+    if (addr) {
+      int alen = BPF_CORE_READ(addr, len) - 2;  /* minus sun_family */
+      if (alen > 0) {
+        if (alen > VIGIL_UNIX_PATH_MAX - 1)
+          alen = VIGIL_UNIX_PATH_MAX - 1;
+        bpf_probe_read_kernel(t->unix_path, alen & 127, &addr->name[0].sun_path);
+        if (t->unix_path[0] == 0)
+          t->unix_path[0] = '@';  /* abstract */
+        t->unix_len = alen;
+      }
+    }
+    return;
+  } else {
+    return;
+  }
+  t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+  t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+/* Fills missing remote details from the user's sockaddr (failed / unconnected calls). */
+static __always_inline void user_addr(struct vigil_tuple *t, const void *uaddr, long ulen,
+                                      bool bound)
+{
+  if (!uaddr || ulen < 2)
+    return;
+  __u16 family = 0;
+  if (bpf_probe_read_user(&family, sizeof(family), uaddr))
+    return;
+  if (t->family == 0)
+    t->family = family;
+  if (family == AF_INET_VAL && ulen >= 8) {
+    struct { __u16 fam; __u16 port; __u32 addr; } in = {};
+    bpf_probe_read_user(&in, sizeof(in), uaddr);
+    if (t->dport == 0 || bound) {
+      t->dport = bpf_ntohs(in.port);
+      __builtin_memcpy(t->dip, &in.addr, 4);
+    }
+  } else if (family == AF_INET6_VAL && ulen >= 24) {
+    struct { __u16 fam; __u16 port; __u32 flow; __u8 addr[16]; } in6 = {};
+    bpf_probe_read_user(&in6, sizeof(in6), uaddr);
+    if (t->dport == 0 || bound) {
+      t->dport = bpf_ntohs(in6.port);
+      __builtin_memcpy(t->dip, in6.addr, 16);
+    }
+  } else if (family == AF_UNIX_VAL && ulen > 2 && t->unix_len == 0) {
+    long plen = ulen - 2;
+    if (plen > VIGIL_UNIX_PATH_MAX - 1)
+      plen = VIGIL_UNIX_PATH_MAX - 1;
+    bpf_probe_read_user(t->unix_path, plen & 127, (const char *)uaddr + 2);
+    if (t->unix_path[0] == 0)
+      t->unix_path[0] = '@';
+    __u32 l = 0;
+    for (int i = 0; i < VIGIL_UNIX_PATH_MAX - 1; i++) {
+      if (i >= plen || t->unix_path[i] == 0)
+        break;
+      l++;
+    }
+    t->unix_len = l;
+  }
+}
+
+/* Reads user string args[str_arg] into data[pos] and, when relative, the directory it is
+ * relative to into data[pos + len]. Returns the bytes written; lens get both lengths. */
+static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, __u32 pos,
+                                           __u8 str_arg, __u8 dir_arg, int slot,
+                                           struct task_struct *task, char *pbuf)
+{
+  if (str_arg >= 6)
+    return 0;
+  const char *uptr = (const char *)r->args[str_arg];
+  long n = bpf_probe_read_user_str(&data[pos & SCRATCH_POS_MASK], VIGIL_STR_MAX, uptr);
+  __u32 len = n > 0 ? (__u32)(n - 1) : 0;
+  if (len == VIGIL_STR_MAX - 1) {
+    r->flags |= VIGIL_SYS_TRUNCATED;
+    count(2);
+  }
+  __u32 written = len & (VIGIL_STR_MAX - 1);
+  r->str_len[slot * 2] = written;
+  r->str_len[slot * 2 + 1] = 0;
+  if (slot == 1 && (dir_arg & 0xf8) == VIGIL_DIR_EXTRA) {
+    const char *xptr = (const char *)r->args[dir_arg & 7];
+    long xn = bpf_probe_read_user_str(&data[(pos + written) & SCRATCH_POS_MASK], VIGIL_STR_MAX,
+                                      xptr);
+    __u32 xlen = xn > 0 ? (__u32)(xn - 1) & (VIGIL_STR_MAX - 1) : 0;
+    r->str_len[3] = xlen;
+    return written + xlen;
+  }
+  if (written == 0 || dir_arg == VIGIL_ARG_NONE)
+    return written;
+  if (data[pos & SCRATCH_POS_MASK] == '/')
+    return written;
+  struct path dir;
+  if (dir_arg == VIGIL_DIR_CWD || (dir_arg < 6 && (int)r->args[dir_arg] == AT_FDCWD_VAL)) {
+    if (bpf_core_read(&dir, sizeof(dir), &task->fs->pwd))
+      return written;
+  } else if (dir_arg < 6) {
+    struct file *f = fd_file(task, (int)r->args[dir_arg]);
+    if (!f || bpf_core_read(&dir, sizeof(dir), &f->f_path))
+      return written;
+  } else {
+    return written;
+  }
+  __u32 dlen = put_path(data, pos + written, &dir, pbuf);
+  r->str_len[slot * 2 + 1] = dlen;
+  return written + dlen;
+}
+
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
+{
+  if (!interested(nr))
+    return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == self_tgid)
+    return 0;
+  __u8 dflags = sc_desc[nr].flags;
+  if ((dflags & VIGIL_SC_SKIP_SUCCESS) && ret >= 0) {
+    if (dflags & VIGIL_SC_ENTER) {
+      __u32 tid = (__u32)id;
+      bpf_map_delete_elem(&enter_map, &tid);
+    }
+    return 0;
+  }
+  struct vigil_sys_rec *r = get_scratch();
   if (!r)
     return 0;
-  r->hdr.type = VIGIL_REC_EXEC;
-  r->hdr.size = sizeof(*r);
-  r->hdr.cpu = bpf_get_smp_processor_id();
-  r->hdr.ts = bpf_ktime_get_boot_ns();
-  r->hdr.tid = (__u32)id;
-  r->hdr.tgid = tgid;
-  r->ppid = BPF_CORE_READ(p, real_parent, tgid);
-  r->uid = (__u32)bpf_get_current_uid_gid();
-  bpf_get_current_comm(r->comm, sizeof(r->comm));
-  bpf_probe_read_kernel_str(r->filename, sizeof(r->filename), BPF_CORE_READ(bprm, filename));
-  bpf_ringbuf_submit(r, 0);
+  fill_hdr(&r->hdr, VIGIL_REC_SYSCALL);
+  r->nr = nr;
+  r->flags = 0;
+  r->pad = 0;
+  r->res = ret;
+  r->str_len[0] = r->str_len[1] = r->str_len[2] = r->str_len[3] = 0;
+  if (dflags & VIGIL_SC_ENTER) {
+    __u32 tid = (__u32)id;
+    struct enter_args *ea = bpf_map_lookup_elem(&enter_map, &tid);
+    if (ea && ea->nr == nr) {
+      __builtin_memcpy(r->args, ea->args, sizeof(r->args));
+      r->flags |= VIGIL_SYS_ENTER_ARGS;
+      bpf_map_delete_elem(&enter_map, &tid);
+    } else {
+      read_args(regs, r->args);
+    }
+  } else {
+    read_args(regs, r->args);
+  }
+
+  if (dflags & VIGIL_SC_DEREF_A2) {
+    __u64 how[2] = {};
+    if (bpf_probe_read_user(how, sizeof(how), (void *)r->args[2]))
+      count(3);
+    r->args[2] = how[0];
+    r->args[3] = how[1];
+  }
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  char *data = (char *)(r + 1);
+  __u32 pos = 0;
+  if (dflags & VIGIL_SC_TUPLE) {
+    struct vigil_tuple *t = (struct vigil_tuple *)data;
+    __builtin_memset(t, 0, sizeof(*t));
+    __u8 fd_arg = sc_desc[nr].fd_arg;
+    long fd = fd_arg == VIGIL_FD_RES ? ret : (fd_arg < 6 ? (long)(int)r->args[fd_arg] : -1);
+    sock_tuple(task, fd, t);
+    if (dflags & VIGIL_SC_USER_ADDR) {
+      __u8 aa = sc_desc[nr].addr_arg, la = sc_desc[nr].addr_len_arg;
+      if (aa < 6 && la < 6) {
+        long ulen = (long)(int)r->args[la];
+        if (dflags & VIGIL_SC_USER_ADDR_PLEN) {
+          int l = 0;
+          bpf_probe_read_user(&l, sizeof(l), (void *)r->args[la]);
+          ulen = l;
+        }
+        user_addr(t, (const void *)r->args[aa], ulen, fd_arg == VIGIL_ARG_NONE);
+      }
+    }
+    r->flags |= VIGIL_SYS_HAS_TUPLE;
+    pos = sizeof(struct vigil_tuple);
+  }
+  char *pbuf = get_pathbuf();
+  pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], sc_desc[nr].dir_arg[0], 0, task,
+                       pbuf);
+  pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[1], sc_desc[nr].dir_arg[1], 1, task,
+                       pbuf);
+  __u32 size = sizeof(*r) + pos;
+  r->hdr.size = size;
+  emit(r, size);
   return 0;
+}
+
+static __always_inline int on_sys_enter(struct pt_regs *regs, __u32 nr)
+{
+  if (!interested(nr) || !(sc_desc[nr].flags & VIGIL_SC_ENTER))
+    return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == self_tgid)
+    return 0;
+  struct enter_args ea = {};
+  ea.nr = nr;
+  read_args(regs, ea.args);
+  __u32 tid = (__u32)id;
+  bpf_map_update_elem(&enter_map, &tid, &ea, BPF_ANY);
+  return 0;
+}
+
+/* ---- tp_btf: direct BTF reads ------------------------------------------------------------ */
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vigil_sys_exit_btf, struct pt_regs *regs, long ret)
+{
+  long nr = regs->orig_ax;
+  if (nr < 0 || nr >= VIGIL_NR_MAX)
+    return 0;
+  return on_sys_exit(regs, ret, (__u32)nr);
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(vigil_sys_enter_btf, struct pt_regs *regs, long id)
+{
+  if (id < 0 || id >= VIGIL_NR_MAX)
+    return 0;
+  return on_sys_enter(regs, (__u32)id);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vigil_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+  return on_exec(p, bprm);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vigil_fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+  return on_fork(parent, child);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vigil_exit_btf, struct task_struct *p, bool group_dead)
+{
+  return on_exit(p, group_dead);
+}
+
+/* ---- raw_tp fallback: probe reads ----------------------------------------------------- */
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(vigil_sys_exit_raw, struct pt_regs *regs, long ret)
+{
+  long nr = BPF_CORE_READ(regs, orig_ax);
+  if (nr < 0 || nr >= VIGIL_NR_MAX)
+    return 0;
+  return on_sys_exit(regs, ret, (__u32)nr);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(vigil_sys_enter_raw, struct pt_regs *regs, long id)
+{
+  if (id < 0 || id >= VIGIL_NR_MAX)
+    return 0;
+  return on_sys_enter(regs, (__u32)id);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(vigil_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+  return on_exec(p, bprm);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(vigil_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+  return on_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(vigil_exit_raw, struct task_struct *p, bool group_dead)
+{
+  return on_exit(p, group_dead);
 }

@@ -1,7 +1,9 @@
-/* wire.h — the binary records the BPF probes write into the ring buffer.
- * Shared verbatim by the BPF programs (C, via vmlinux.h types) and the C++ decoder
- * (via <linux/types.h>). Every record starts with struct vigil_hdr; sizes are checked
- * with static asserts on both sides. Changing a layout means changing both sides. */
+/* wire.h — the binary records the BPF probes write into the ring buffer, and the
+ * configuration tables user space hands the probes.
+ * Owner: sensor (probes/ + transport/). Shared verbatim by the BPF programs (C, via
+ * vmlinux.h types) and the C++ decoder (via <linux/types.h>). Every record starts with
+ * struct vigil_hdr; sizes are checked with static asserts on both sides. Changing a layout
+ * means changing both sides and bumping VIGIL_WIRE_VERSION. Plain data, no state. */
 #ifndef VIGIL_PROBES_WIRE_H
 #define VIGIL_PROBES_WIRE_H
 
@@ -9,10 +11,16 @@
 #include <linux/types.h>
 #endif
 
-#define VIGIL_WIRE_VERSION 1
+#define VIGIL_WIRE_VERSION 2
+
+/* Syscall numbers the probes consider (array sizes); larger numbers are ignored. */
+#define VIGIL_NR_MAX 512
 
 enum vigil_rec_type {
-  VIGIL_REC_EXEC = 1,
+  VIGIL_REC_EXEC = 1,    /* sched_process_exec: struct vigil_exec_rec */
+  VIGIL_REC_SYSCALL = 2, /* sys_exit: struct vigil_sys_rec */
+  VIGIL_REC_FORK = 3,    /* sched_process_fork: struct vigil_fork_rec */
+  VIGIL_REC_EXIT = 4,    /* sched_process_exit: struct vigil_exit_rec */
 };
 
 struct vigil_hdr {
@@ -24,20 +32,134 @@ struct vigil_hdr {
   __u32 tgid;
 };
 
-#define VIGIL_PATH_MAX 256
+/* ---- syscall records --------------------------------------------------------------- */
 
+/* Per-syscall description (indexed by syscall nr), filled by user space before load. */
+#define VIGIL_ARG_NONE 0xff  /* no such argument */
+#define VIGIL_DIR_CWD 0xfe   /* relative paths resolve against the task's cwd */
+#define VIGIL_FD_RES 0xfd    /* the socket fd is the syscall's result (accept) */
+#define VIGIL_DIR_EXTRA 0xe0 /* dir_arg[1] = VIGIL_DIR_EXTRA | i: the dir1 slot holds the
+                                plain user string of arg i instead (mount's source) */
+
+enum vigil_sc_flags {
+  VIGIL_SC_ENTER = 1 << 0,         /* capture raw args at sys_enter (per-thread map) */
+  VIGIL_SC_SKIP_SUCCESS = 1 << 1,  /* success reported by a sched_* hook (exec/fork) */
+  VIGIL_SC_TUPLE = 1 << 2,         /* decode the socket tuple of fd_arg */
+  VIGIL_SC_USER_ADDR = 1 << 3,     /* sockaddr at addr_arg, length in addr_len_arg */
+  VIGIL_SC_USER_ADDR_PLEN = 1 << 4,/* addr_len_arg is a pointer to the length (accept) */
+  VIGIL_SC_DEREF_A2 = 1 << 5,      /* args[2] points to two u64 (openat2's open_how):
+                                      they replace args[2] and args[3] */
+};
+
+struct vigil_sc_desc {
+  __u8 flags;          /* enum vigil_sc_flags */
+  __u8 str_arg[2];     /* arg index of a user string (path), or VIGIL_ARG_NONE */
+  __u8 dir_arg[2];     /* dirfd arg index for str_arg[i], VIGIL_DIR_CWD or NONE */
+  __u8 fd_arg;         /* socket fd arg index, VIGIL_FD_RES, or NONE */
+  __u8 addr_arg;       /* user sockaddr arg index or NONE */
+  __u8 addr_len_arg;
+};
+
+#define VIGIL_UNIX_PATH_MAX 108
+
+/* Socket endpoints. Client -> server like Falco: for connect/sendto s* = local, d* =
+ * remote; for accept s* = remote client, d* = local server; for bind d* = bound address. */
+struct vigil_tuple {
+  __u16 family;
+  __u8 l4proto;
+  __u8 unix_len;
+  __u16 sport;  /* host byte order */
+  __u16 dport;
+  __u8 sip[16];
+  __u8 dip[16];
+  char unix_path[VIGIL_UNIX_PATH_MAX];
+};
+
+enum vigil_sys_flags {
+  VIGIL_SYS_HAS_TUPLE = 1 << 0,  /* data starts with struct vigil_tuple */
+  VIGIL_SYS_TRUNCATED = 1 << 1,  /* a string was cut at VIGIL_STR_MAX */
+  VIGIL_SYS_ENTER_ARGS = 1 << 2, /* args come from sys_enter */
+};
+
+#define VIGIL_STR_MAX 2048  /* per string slot, power of two */
+
+/* data[] holds, in order: the tuple (if VIGIL_SYS_HAS_TUPLE), then str_len[0..3] bytes
+ * of the strings str0, dir0, str1, dir1 (no NULs). dirN is the directory a relative strN
+ * is resolved against (empty when strN is absolute or unresolvable). */
+struct vigil_sys_rec {
+  struct vigil_hdr hdr;
+  __u16 nr;
+  __u16 flags;      /* enum vigil_sys_flags */
+  __u16 str_len[4];
+  __u32 pad;
+  __s64 res;
+  __u64 args[6];
+};
+
+/* ---- process life cycle ------------------------------------------------------------ */
+
+struct vigil_fork_rec {
+  struct vigil_hdr hdr;  /* the parent */
+  __u16 nr;              /* clone / clone3 / fork / vfork (syscall of the parent) */
+  __u16 pad;
+  __u32 child_tid;
+  __u32 child_tgid;
+  __u32 child_vtid;
+  __u64 flags;           /* clone flags */
+};
+
+struct vigil_exit_rec {
+  struct vigil_hdr hdr;
+  __u32 exit_code;       /* task->exit_code: wait status (code << 8 | signal) */
+  __u32 group_dead;      /* last thread of the group */
+};
+
+enum vigil_exec_flags {
+  VIGIL_EXEC_WRITABLE = 1 << 0,
+  VIGIL_EXEC_MEMFD = 1 << 1,
+  VIGIL_EXEC_UPPER = 1 << 2,
+  VIGIL_EXEC_TRUNCATED = 1 << 3,
+};
+
+#define VIGIL_ARGS_MAX 4096  /* argv bytes, power of two */
+#define VIGIL_EXEC_STRS 5    /* filename, exepath, cwd, cgroup, args */
+
+/* data[] holds str_len[i] bytes of: filename, exepath, cwd, cgroup, args ('\0'-joined). */
 struct vigil_exec_rec {
   struct vigil_hdr hdr;
-  __u32 ppid;
-  __u32 uid;
+  __u16 nr;              /* execve or execveat */
+  __u16 flags;           /* enum vigil_exec_flags */
+  __u16 str_len[VIGIL_EXEC_STRS];
+  __u16 pad;
+  __u32 ppid, sid, pgid, vpid, vpgid;
+  __u32 uid, gid, euid, egid, loginuid, tty;
+  __u32 pad2;
+  __u64 exe_ino, exe_ctime_ns, exe_mtime_ns;
+  __u64 cap_permitted, cap_effective, cap_inheritable;
+  __u64 start_boot_ns;
   char comm[16];
-  char filename[VIGIL_PATH_MAX];
+};
+
+/* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). */
+struct vigil_counters {
+  __u64 emitted;    /* records written */
+  __u64 drops;      /* ring buffer full */
+  __u64 truncated;  /* strings cut */
+  __u64 errors;     /* probe reads that failed */
 };
 
 #ifdef __cplusplus
-static_assert(sizeof(struct vigil_hdr) == 24, "vigil_hdr layout");
+#define VIGIL_STATIC_ASSERT static_assert
 #else
-_Static_assert(sizeof(struct vigil_hdr) == 24, "vigil_hdr layout");
+#define VIGIL_STATIC_ASSERT _Static_assert
 #endif
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_hdr) == 24, "vigil_hdr layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_sys_rec) == 96, "vigil_sys_rec layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_tuple) == 148, "vigil_tuple layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_fork_rec) == 48, "vigil_fork_rec layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_exit_rec) == 32, "vigil_exit_rec layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_exec_rec) == 160, "vigil_exec_rec layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_sc_desc) == 8, "vigil_sc_desc layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_counters) == 32, "vigil_counters layout");
 
 #endif /* VIGIL_PROBES_WIRE_H */

@@ -29,7 +29,9 @@ namespace vigil {
   X(kSource, "source") X(kFstype, "fstype") X(kLength, "length") X(kNstype, "nstype")       \
   X(kCapEffective, "cap_effective") X(kCapPermitted, "cap_permitted")                      \
   X(kCapInheritable, "cap_inheritable") X(kStatus, "status") X(kUargs, "uargs")             \
-  X(kExe, "exe") X(kArgs, "args") X(kCwd, "cwd") X(kResOrFd, "res_or_fd")
+  X(kExe, "exe") X(kArgs, "args") X(kCwd, "cwd") X(kResOrFd, "res_or_fd")              \
+  X(kLinkdirfd, "linkdirfd") X(kOlddir, "olddir") X(kNewdir, "newdir")                     \
+  X(kPathname, "pathname") X(kDir, "dir") X(kRet, "ret")
 
 enum class ArgId : uint8_t {
 #define VIGIL_X_ARG(e, n) e,

@@ -1,0 +1,75 @@
+// sensor.h — the eBPF sensor: loads and attaches vigil's probes, drains the ring buffer and
+// hands decoded vigil::Events to a callback. This is what the daemon and `vigil record` call.
+// Owner: sensor (transport). Not thread safe: one thread calls Poll(); SetInterest() and
+// Stats() may be called between polls from the same thread. Poll() is the hot path (no
+// allocation per event); Open() is the cold path (errors carry the real errno).
+#pragma once
+
+#include <unistd.h>
+
+#include <bitset>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/event.h"
+#include "vigil/event_types.h"
+
+namespace vigil {
+
+struct SensorOptions {
+  std::size_t ring_bytes = 16 << 20;  // rounded up to a power of two (>= page size)
+  uint32_t self_tgid = static_cast<uint32_t>(getpid());  // never traced
+  std::bitset<kEventTypeCount> interest = std::bitset<kEventTypeCount>().set();  // all
+  bool capture_send_recv = false;  // sendto/recvfrom/sendmsg/recvmsg even if in `interest`
+  std::size_t wakeup_backlog_bytes = 1 << 20;  // force a consumer wake-up past this backlog
+  std::string hook_mode = "auto";  // "auto" (tp_btf, else raw_tp), "tp_btf" or "raw_tp"
+  bool capture_args_at_enter = false;  // read syscall args at sys_enter (per-thread map)
+                                       // instead of from the exit-time registers
+  int drain_interval_ms = 5;  // Poll() checks the ring at least this often
+};
+
+struct SensorStats {
+  uint64_t events = 0;          // events delivered to callbacks
+  uint64_t records = 0;         // records read from the ring
+  uint64_t emitted = 0;         // records the probes wrote (sum over CPUs)
+  uint64_t drops = 0;           // records lost because the ring was full (sum over CPUs)
+  std::vector<uint64_t> drops_per_cpu;
+  uint64_t truncated = 0;       // strings cut by the probes
+  uint64_t probe_errors = 0;    // failed reads in the probes
+  uint64_t decode_errors = 0;   // malformed records (counted, skipped)
+  uint64_t skipped = 0;         // well-formed records with nothing to report
+};
+
+class Sensor {
+ public:
+  // Loads and attaches the probes. On failure returns nullptr and sets *error to a
+  // message naming the step and the real errno.
+  static std::unique_ptr<Sensor> Open(const SensorOptions& options, std::string* error);
+  ~Sensor();
+  Sensor(const Sensor&) = delete;
+  Sensor& operator=(const Sensor&) = delete;
+
+  // Live update of the wanted event types (no reload).
+  void SetInterest(const std::bitset<kEventTypeCount>& interest);
+
+  // Waits up to timeout_ms for events and delivers all available ones. Returns the number
+  // of events delivered, or a negative errno on error. Interrupted waits return 0.
+  int Poll(int timeout_ms, const std::function<void(const Event&)>& on_event);
+
+  SensorStats Stats() const;
+  std::string_view hook_mode() const noexcept;
+  int64_t boot_to_wall_ns() const noexcept;
+
+  struct Impl;
+
+ private:
+  explicit Sensor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil

@@ -1,0 +1,274 @@
+#include "vigil/record_decoder.h"
+
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cstring>
+
+#include "vigil/syscall_table.h"
+#include "wire.h"
+
+namespace vigil {
+namespace {
+
+template <typename T>
+T Load(const unsigned char* p) noexcept {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+int64_t ClockNs(clockid_t id) noexcept {
+  timespec ts{};
+  clock_gettime(id, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
+}
+
+void FillHeader(const vigil_hdr& h, int64_t offset, Event* out) noexcept {
+  out->ts_ns = h.ts + static_cast<uint64_t>(offset);
+  out->tid = h.tid;
+  out->tgid = h.tgid;
+  out->cpu = h.cpu;
+}
+
+void ResetEvent(Event* out) noexcept {
+  out->type = EventType::kUnknown;
+  out->res = 0;
+  out->nargs = 0;
+  out->has_tuple = false;
+  out->tuple = SockTuple{};
+  out->exec = nullptr;
+  out->fork = nullptr;
+  out->exit_code = 0;
+}
+
+}  // namespace
+
+int64_t RecordDecoder::BootToWallOffsetNs() noexcept {
+  // Bracket the boot-time sample with two wall samples to halve the error.
+  int64_t w0 = ClockNs(CLOCK_REALTIME);
+  int64_t b = ClockNs(CLOCK_BOOTTIME);
+  int64_t w1 = ClockNs(CLOCK_REALTIME);
+  return w0 + (w1 - w0) / 2 - b;
+}
+
+std::string_view JoinPath(std::string_view dir, std::string_view rel, char* buf,
+                          std::size_t cap) noexcept {
+  if (cap == 0) return rel;
+  std::size_t n = 0;
+  auto push_components = [&](std::string_view s) -> bool {
+    std::size_t i = 0;
+    while (i < s.size()) {
+      while (i < s.size() && s[i] == '/') ++i;
+      std::size_t j = i;
+      while (j < s.size() && s[j] != '/') ++j;
+      std::string_view comp = s.substr(i, j - i);
+      i = j;
+      if (comp.empty() || comp == ".") continue;
+      if (comp == "..") {
+        while (n > 0 && buf[n - 1] != '/') --n;  // drop the last component
+        if (n > 0) --n;                          // and its slash
+        continue;
+      }
+      if (n + 1 + comp.size() > cap) return false;
+      buf[n++] = '/';
+      std::memcpy(buf + n, comp.data(), comp.size());
+      n += comp.size();
+    }
+    return true;
+  };
+  bool ok = true;
+  if (rel.empty() || rel.front() != '/') ok = push_components(dir);
+  if (ok) ok = push_components(rel);
+  if (!ok) return rel;
+  if (n == 0) buf[n++] = '/';
+  return std::string_view(buf, n);
+}
+
+std::string_view RecordDecoder::Resolve(std::string_view dir, std::string_view rel) noexcept {
+  if (dir.empty()) return rel;
+  std::size_t room = arena_.size() - arena_used_;
+  std::string_view out = JoinPath(dir, rel, arena_.data() + arena_used_, room);
+  if (out.data() == arena_.data() + arena_used_) arena_used_ += out.size();
+  return out;
+}
+
+DecodeResult RecordDecoder::Decode(const void* data, std::size_t size, Event* out) noexcept {
+  ResetEvent(out);
+  arena_used_ = 0;
+  if (data == nullptr || size < sizeof(vigil_hdr)) return DecodeResult::kMalformed;
+  const auto* p = static_cast<const unsigned char*>(data);
+  vigil_hdr h = Load<vigil_hdr>(p);
+  if (h.size < sizeof(vigil_hdr) || h.size > size) return DecodeResult::kMalformed;
+  size = h.size;
+  FillHeader(h, boot_to_wall_ns_, out);
+  switch (h.type) {
+    case VIGIL_REC_SYSCALL: return DecodeSyscall(p, size, out);
+    case VIGIL_REC_EXEC: return DecodeExec(p, size, out);
+    case VIGIL_REC_FORK: return DecodeFork(p, size, out);
+    case VIGIL_REC_EXIT: return DecodeExit(p, size, out);
+    default: return DecodeResult::kMalformed;
+  }
+}
+
+DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t size,
+                                          Event* out) noexcept {
+  if (size < sizeof(vigil_sys_rec)) return DecodeResult::kMalformed;
+  vigil_sys_rec r = Load<vigil_sys_rec>(p);
+  const unsigned char* data = p + sizeof(vigil_sys_rec);
+  std::size_t avail = size - sizeof(vigil_sys_rec);
+  std::size_t need = (r.flags & VIGIL_SYS_HAS_TUPLE) ? sizeof(vigil_tuple) : 0;
+  for (uint16_t l : r.str_len) need += l;
+  if (need > avail) return DecodeResult::kMalformed;
+  const SyscallSpec* spec = SyscallTable::Get().Find(r.nr);
+  if (spec == nullptr) return DecodeResult::kSkipped;
+  out->type = spec->type;
+  out->res = r.res;
+
+  std::size_t pos = 0;
+  if (r.flags & VIGIL_SYS_HAS_TUPLE) {
+    vigil_tuple t = Load<vigil_tuple>(data);
+    pos = sizeof(vigil_tuple);
+    if (t.family != 0) {
+      SockTuple& st = out->tuple;
+      st.family = t.family;
+      st.l4proto = t.l4proto;
+      std::memcpy(st.sip.data(), t.sip, 16);
+      std::memcpy(st.dip.data(), t.dip, 16);
+      st.sport = t.sport;
+      st.dport = t.dport;
+      if (t.family == AF_UNIX) {
+        std::size_t ulen = t.unix_len < VIGIL_UNIX_PATH_MAX ? t.unix_len : VIGIL_UNIX_PATH_MAX;
+        const char* up = reinterpret_cast<const char*>(data) + offsetof(vigil_tuple, unix_path);
+        st.unix_path = std::string_view(up, strnlen(up, ulen));
+      }
+      // The probe reads the socket as local -> remote; Falco's tuple is client -> server,
+      // so the accepting (server) side swaps.
+      if (spec->desc.fd_arg == VIGIL_FD_RES) {
+        std::swap(st.sip, st.dip);
+        std::swap(st.sport, st.dport);
+      }
+      out->has_tuple = true;
+    }
+  }
+  std::string_view strs[4];
+  for (int i = 0; i < 4; ++i) {
+    strs[i] = std::string_view(reinterpret_cast<const char*>(data + pos), r.str_len[i]);
+    pos += r.str_len[i];
+  }
+  const bool extra = (spec->desc.dir_arg[1] & 0xf8) == VIGIL_DIR_EXTRA;
+  std::string_view resolved[2] = {Resolve(strs[1], strs[0]),
+                                  extra ? strs[2] : Resolve(strs[3], strs[2])};
+
+  for (const ParamSource& ps : spec->params) {
+    switch (ps.kind) {
+      case ParamSource::kNone: break;
+      case ParamSource::kRaw:
+        out->AddNum(ps.id, static_cast<int64_t>(r.args[ps.index % 6]));
+        break;
+      case ParamSource::kRawInt:
+        out->AddNum(ps.id, static_cast<int32_t>(static_cast<uint32_t>(r.args[ps.index % 6])));
+        break;
+      case ParamSource::kResult: out->AddNum(ps.id, r.res); break;
+      case ParamSource::kString: out->AddStr(ps.id, resolved[ps.index & 1]); break;
+      case ParamSource::kExtraString: out->AddStr(ps.id, strs[3]); break;
+    }
+  }
+  return DecodeResult::kEvent;
+}
+
+DecodeResult RecordDecoder::DecodeExec(const unsigned char* p, std::size_t size,
+                                       Event* out) noexcept {
+  if (size < sizeof(vigil_exec_rec)) return DecodeResult::kMalformed;
+  vigil_exec_rec r = Load<vigil_exec_rec>(p);
+  std::size_t need = 0;
+  for (uint16_t l : r.str_len) need += l;
+  if (need > size - sizeof(vigil_exec_rec)) return DecodeResult::kMalformed;
+  const auto& table = SyscallTable::Get();
+  out->type = static_cast<int>(r.nr) == table.nr_execveat ? EventType::kExecveat
+                                                           : EventType::kExecve;
+  out->res = 0;
+  const char* s = reinterpret_cast<const char*>(p + sizeof(vigil_exec_rec));
+  std::string_view strs[VIGIL_EXEC_STRS];
+  for (int i = 0; i < VIGIL_EXEC_STRS; ++i) {
+    strs[i] = std::string_view(s, r.str_len[i]);
+    s += r.str_len[i];
+  }
+  exec_ = ExecInfo{};
+  exec_.filename = strs[0];
+  exec_.exepath = strs[1];
+  exec_.cwd = strs[2];
+  exec_.cgroup = strs[3];
+  exec_.args = strs[4];
+  exec_.comm = std::string_view(r.comm, strnlen(r.comm, sizeof(r.comm)));
+  // A relative filename (execve("./x")) is resolved against the cwd.
+  if (!exec_.filename.empty() && exec_.filename.front() != '/' && !exec_.cwd.empty()) {
+    exec_.filename = Resolve(exec_.cwd, exec_.filename);
+  }
+  exec_.ppid = r.ppid;
+  exec_.sid = r.sid;
+  exec_.pgid = r.pgid;
+  exec_.vpid = r.vpid;
+  exec_.vpgid = r.vpgid;
+  exec_.uid = r.uid;
+  exec_.gid = r.gid;
+  exec_.euid = r.euid;
+  exec_.egid = r.egid;
+  exec_.loginuid = r.loginuid;
+  exec_.tty = r.tty;
+  exec_.exe_ino = r.exe_ino;
+  exec_.exe_ctime_ns = r.exe_ctime_ns;
+  exec_.exe_mtime_ns = r.exe_mtime_ns;
+  exec_.cap_permitted = r.cap_permitted;
+  exec_.cap_effective = r.cap_effective;
+  exec_.cap_inheritable = r.cap_inheritable;
+  exec_.start_ts_ns = r.start_boot_ns ? r.start_boot_ns + static_cast<uint64_t>(boot_to_wall_ns_) : 0;
+  exec_.exe_writable = (r.flags & VIGIL_EXEC_WRITABLE) != 0;
+  exec_.exe_from_memfd = (r.flags & VIGIL_EXEC_MEMFD) != 0;
+  exec_.exe_upper_layer = (r.flags & VIGIL_EXEC_UPPER) != 0;
+  out->exec = &exec_;
+  out->AddStr(ArgId::kFilename, exec_.filename);
+  out->AddStr(ArgId::kExe, exec_.exepath);
+  out->AddStr(ArgId::kCwd, exec_.cwd);
+  out->AddNum(ArgId::kPid, r.vpid);
+  return DecodeResult::kEvent;
+}
+
+DecodeResult RecordDecoder::DecodeFork(const unsigned char* p, std::size_t size,
+                                       Event* out) noexcept {
+  if (size < sizeof(vigil_fork_rec)) return DecodeResult::kMalformed;
+  vigil_fork_rec r = Load<vigil_fork_rec>(p);
+  const auto& table = SyscallTable::Get();
+  const int nr = r.nr;
+  if (nr == table.nr_clone) out->type = EventType::kClone;
+  else if (nr == table.nr_clone3) out->type = EventType::kClone3;
+  else if (nr == table.nr_fork) out->type = EventType::kFork;
+  else if (nr == table.nr_vfork) out->type = EventType::kVfork;
+  else out->type = EventType::kClone;
+  out->res = r.child_tid;
+  fork_.child_tid = r.child_tid;
+  fork_.child_tgid = r.child_tgid;
+  fork_.flags = r.flags;
+  out->fork = &fork_;
+  out->AddNum(ArgId::kFlags, static_cast<int64_t>(r.flags));
+  out->AddNum(ArgId::kPid, r.child_tgid);
+  out->AddNum(ArgId::kTid, r.child_tid);
+  return DecodeResult::kEvent;
+}
+
+DecodeResult RecordDecoder::DecodeExit(const unsigned char* p, std::size_t size,
+                                       Event* out) noexcept {
+  if (size < sizeof(vigil_exit_rec)) return DecodeResult::kMalformed;
+  vigil_exit_rec r = Load<vigil_exit_rec>(p);
+  out->type = EventType::kProcExit;
+  out->res = 0;
+  const uint32_t status = r.exit_code;
+  const uint32_t sig = status & 0x7f;
+  out->exit_code = static_cast<int32_t>((status >> 8) & 0xff);
+  out->AddNum(ArgId::kStatus, status);
+  out->AddNum(ArgId::kRet, out->exit_code);
+  out->AddNum(ArgId::kSig, sig);
+  return DecodeResult::kEvent;
+}
+
+}  // namespace vigil

@@ -1,0 +1,285 @@
+#include "vigil/sensor.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include "wire.h"  // before the skeleton: it names struct vigil_sc_desc
+#include "vigil.skel.h"
+#include "vigil/record_decoder.h"
+#include "vigil/syscall_table.h"
+
+namespace vigil {
+namespace {
+
+struct SkelDeleter {
+  void operator()(vigil_bpf* s) const noexcept { vigil_bpf__destroy(s); }
+};
+struct LinkDeleter {
+  void operator()(bpf_link* l) const noexcept { bpf_link__destroy(l); }
+};
+struct RingDeleter {
+  void operator()(ring_buffer* r) const noexcept { ring_buffer__free(r); }
+};
+using SkelPtr = std::unique_ptr<vigil_bpf, SkelDeleter>;
+using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
+using RingPtr = std::unique_ptr<ring_buffer, RingDeleter>;
+
+std::string ErrnoText(const char* step, int err) {
+  if (err < 0) err = -err;
+  return std::string(step) + ": " + std::strerror(err) + " (errno " + std::to_string(err) + ")";
+}
+
+std::size_t RingSize(std::size_t bytes) {
+  std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  std::size_t n = page;
+  while (n < bytes) n <<= 1;
+  return n;
+}
+
+// libbpf prints to stderr by default; keep its messages quiet unless asked for.
+int QuietLibbpf(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_WARN && getenv("VIGIL_LIBBPF_DEBUG") != nullptr) {
+    return vfprintf(stderr, fmt, args);
+  }
+  if (level == LIBBPF_DEBUG && getenv("VIGIL_LIBBPF_DEBUG") != nullptr) {
+    return vfprintf(stderr, fmt, args);
+  }
+  return 0;
+}
+
+}  // namespace
+
+struct Sensor::Impl {
+  SkelPtr skel;  // destroyed last
+  std::vector<LinkPtr> links;
+  LinkPtr enter_link;
+  RingPtr ring;  // destroyed first
+  RecordDecoder decoder;
+  Event event;
+  const std::function<void(const Event&)>* on_event = nullptr;
+  uint64_t events = 0, records = 0, decode_errors = 0, skipped = 0;
+  int delivered_this_poll = 0;
+  std::string mode;
+  SensorOptions options;
+
+  bpf_program* enter_prog() const {
+    return mode == "tp_btf" ? skel->progs.vigil_sys_enter_btf : skel->progs.vigil_sys_enter_raw;
+  }
+
+  static int OnRecord(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<Impl*>(ctx);
+    ++self->records;
+    switch (self->decoder.Decode(data, size, &self->event)) {
+      case DecodeResult::kEvent:
+        ++self->events;
+        ++self->delivered_this_poll;
+        (*self->on_event)(self->event);
+        break;
+      case DecodeResult::kSkipped: ++self->skipped; break;
+      case DecodeResult::kMalformed: ++self->decode_errors; break;
+    }
+    return 0;
+  }
+
+  std::bitset<kEventTypeCount> Effective(std::bitset<kEventTypeCount> types) const {
+    if (!options.capture_send_recv) {
+      for (EventType t : {EventType::kSendto, EventType::kRecvfrom, EventType::kSendmsg,
+                          EventType::kRecvmsg}) {
+        types.reset(static_cast<std::size_t>(t));
+      }
+    }
+    return types;
+  }
+
+  // Writes the live interest bytes; attaches sys_enter only when it is needed.
+  int ApplyInterest(const std::bitset<kEventTypeCount>& wanted, std::string* error) {
+    auto types = Effective(wanted);
+    uint8_t bytes[VIGIL_NR_MAX];
+    SyscallTable::Get().InterestBytes(types, bytes);
+    bool any = false;
+    for (int i = 0; i < VIGIL_NR_MAX; ++i) {
+      skel->bss->sc_interest[i] = bytes[i];
+      any = any || bytes[i] != 0;
+    }
+    skel->bss->want_procexit = types.test(static_cast<std::size_t>(EventType::kProcExit)) ? 1 : 0;
+    const bool need_enter = options.capture_args_at_enter && any;
+    if (need_enter && !enter_link) {
+      bpf_link* l = bpf_program__attach(enter_prog());
+      if (l == nullptr) {
+        if (error) *error = ErrnoText("attach sys_enter", errno);
+        return -errno;
+      }
+      enter_link.reset(l);
+    } else if (!need_enter && enter_link) {
+      enter_link.reset();
+    }
+    return 0;
+  }
+};
+
+Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Sensor::~Sensor() = default;
+
+namespace {
+
+std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::string& mode,
+                                      std::string* error) {
+  auto impl = std::make_unique<Sensor::Impl>();
+  impl->options = options;
+  impl->mode = mode;
+  vigil_bpf* raw = vigil_bpf__open();
+  if (raw == nullptr) {
+    *error = ErrnoText("open BPF object", errno);
+    return nullptr;
+  }
+  impl->skel.reset(raw);
+  vigil_bpf* s = raw;
+  const bool btf = mode == "tp_btf";
+  bpf_program* btf_progs[] = {s->progs.vigil_sys_exit_btf, s->progs.vigil_sys_enter_btf,
+                              s->progs.vigil_exec_btf, s->progs.vigil_fork_btf,
+                              s->progs.vigil_exit_btf};
+  bpf_program* raw_progs[] = {s->progs.vigil_sys_exit_raw, s->progs.vigil_sys_enter_raw,
+                              s->progs.vigil_exec_raw, s->progs.vigil_fork_raw,
+                              s->progs.vigil_exit_raw};
+  for (bpf_program* p : btf_progs) bpf_program__set_autoload(p, btf);
+  for (bpf_program* p : raw_progs) bpf_program__set_autoload(p, !btf);
+
+  const SyscallTable& table = SyscallTable::Get();
+  s->rodata->self_tgid = options.self_tgid;
+  s->rodata->wakeup_backlog = options.wakeup_backlog_bytes;
+  s->rodata->nr_execve = static_cast<uint32_t>(table.nr_execve);
+  s->rodata->nr_execveat = static_cast<uint32_t>(table.nr_execveat);
+  s->rodata->nr_clone = static_cast<uint32_t>(table.nr_clone);
+  s->rodata->nr_clone3 = static_cast<uint32_t>(table.nr_clone3);
+  s->rodata->nr_fork = static_cast<uint32_t>(table.nr_fork);
+  s->rodata->nr_vfork = static_cast<uint32_t>(table.nr_vfork);
+  vigil_sc_desc descs[VIGIL_NR_MAX];
+  table.FillDescriptors(descs);
+  if (options.capture_args_at_enter) {
+    for (auto& d : descs) d.flags |= VIGIL_SC_ENTER;
+  }
+  std::memcpy(s->rodata->sc_desc, descs, sizeof(descs));
+
+  int err = bpf_map__set_max_entries(s->maps.events,
+                                     static_cast<uint32_t>(RingSize(options.ring_bytes)));
+  if (err) {
+    *error = ErrnoText("size ring buffer", err);
+    return nullptr;
+  }
+  err = vigil_bpf__load(s);
+  if (err) {
+    *error = ErrnoText(("load probes (" + mode + ")").c_str(), err);
+    return nullptr;
+  }
+  bpf_program* attach[] = {btf ? s->progs.vigil_sys_exit_btf : s->progs.vigil_sys_exit_raw,
+                           btf ? s->progs.vigil_exec_btf : s->progs.vigil_exec_raw,
+                           btf ? s->progs.vigil_fork_btf : s->progs.vigil_fork_raw,
+                           btf ? s->progs.vigil_exit_btf : s->progs.vigil_exit_raw};
+  for (bpf_program* p : attach) {
+    bpf_link* l = bpf_program__attach(p);
+    if (l == nullptr) {
+      *error = ErrnoText(("attach " + std::string(bpf_program__name(p))).c_str(), errno);
+      return nullptr;
+    }
+    impl->links.emplace_back(l);
+  }
+  if (impl->ApplyInterest(options.interest, error) < 0) return nullptr;
+  ring_buffer* rb = ring_buffer__new(bpf_map__fd(s->maps.events), &Sensor::Impl::OnRecord,
+                                     impl.get(), nullptr);
+  if (rb == nullptr) {
+    *error = ErrnoText("ring_buffer__new", errno);
+    return nullptr;
+  }
+  impl->ring.reset(rb);
+  return impl;
+}
+
+}  // namespace
+
+std::unique_ptr<Sensor> Sensor::Open(const SensorOptions& options, std::string* error) {
+  std::string local_error;
+  if (error == nullptr) error = &local_error;
+  libbpf_set_print(QuietLibbpf);
+  std::vector<std::string> modes;
+  if (options.hook_mode == "auto") {
+    modes = {"tp_btf", "raw_tp"};
+  } else if (options.hook_mode == "tp_btf" || options.hook_mode == "raw_tp") {
+    modes = {options.hook_mode};
+  } else {
+    *error = "unknown hook mode '" + options.hook_mode + "' (auto, tp_btf, raw_tp)";
+    return nullptr;
+  }
+  std::string errors;
+  for (const std::string& mode : modes) {
+    std::string e;
+    auto impl = TryOpen(options, mode, &e);
+    if (impl) return std::unique_ptr<Sensor>(new Sensor(std::move(impl)));
+    if (!errors.empty()) errors += "; ";
+    errors += e;
+  }
+  *error = errors;
+  return nullptr;
+}
+
+void Sensor::SetInterest(const std::bitset<kEventTypeCount>& interest) {
+  impl_->options.interest = interest;
+  impl_->ApplyInterest(interest, nullptr);
+}
+
+int Sensor::Poll(int timeout_ms, const std::function<void(const Event&)>& on_event) {
+  Impl& s = *impl_;
+  s.on_event = &on_event;
+  s.delivered_this_poll = 0;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+  for (;;) {
+    int n = ring_buffer__consume(s.ring.get());
+    if (n < 0 && n != -EINTR) return n;
+    if (n > 0) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    // Records are written without wake-ups: wait at most one drain interval, then look.
+    int slice = static_cast<int>(std::min<int64_t>(left.count(), s.options.drain_interval_ms));
+    n = ring_buffer__poll(s.ring.get(), slice);
+    if (n < 0 && n != -EINTR) return n;
+    if (n < 0) break;  // interrupted by a signal: let the caller check its stop flag
+    if (n > 0) break;
+  }
+  s.on_event = nullptr;
+  return s.delivered_this_poll;
+}
+
+SensorStats Sensor::Stats() const {
+  const Impl& s = *impl_;
+  SensorStats st;
+  st.events = s.events;
+  st.records = s.records;
+  st.decode_errors = s.decode_errors;
+  st.skipped = s.skipped;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu > 0) {
+    std::vector<vigil_counters> per(static_cast<std::size_t>(ncpu));
+    uint32_t key = 0;
+    if (bpf_map_lookup_elem(bpf_map__fd(s.skel->maps.counters), &key, per.data()) == 0) {
+      for (const vigil_counters& c : per) {
+        st.emitted += c.emitted;
+        st.drops += c.drops;
+        st.truncated += c.truncated;
+        st.probe_errors += c.errors;
+        st.drops_per_cpu.push_back(c.drops);
+      }
+    }
+  }
+  return st;
+}
+
+std::string_view Sensor::hook_mode() const noexcept { return impl_->mode; }
+int64_t Sensor::boot_to_wall_ns() const noexcept { return impl_->decoder.boot_to_wall_ns(); }
+
+}  // namespace vigil
