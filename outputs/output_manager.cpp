@@ -1,0 +1,115 @@
+#include "vigil/output_manager.h"
+
+#include "vigil/file_sink.h"
+#include "vigil/stdout_sink.h"
+
+namespace vigil {
+
+OutputManager::OutputManager(Options options)
+    : options_(std::move(options)), rate_limiter_(options_.rate_limit) {}
+
+OutputManager::~OutputManager() { Stop(std::chrono::seconds(2)); }
+
+void OutputManager::AddSink(SinkOptions options, std::unique_ptr<Sink> sink) {
+  std::lock_guard lock(mu_);
+  sinks_.push_back(std::make_unique<QueuedSink>(std::move(options), std::move(sink)));
+}
+
+bool OutputManager::Admit(const Alert& alert, uint64_t* folded) {
+  ++totals_.submitted;
+  if (alert.priority > options_.min_priority) {
+    ++totals_.filtered;
+    return false;
+  }
+  if (!rate_limiter_.Admit(alert, folded)) {
+    ++totals_.suppressed;
+    return false;
+  }
+  return true;
+}
+
+void OutputManager::Dispatch(std::shared_ptr<const Alert> alert) {
+  for (auto& sink : sinks_) sink->Submit(alert);
+}
+
+void OutputManager::Submit(const Alert& alert) {
+  std::lock_guard lock(mu_);
+  uint64_t folded = 0;
+  if (!Admit(alert, &folded)) return;
+  auto shared = std::make_shared<Alert>(alert);
+  shared->suppressed += folded;
+  Dispatch(std::move(shared));
+}
+
+void OutputManager::Submit(Alert&& alert) {
+  std::lock_guard lock(mu_);
+  uint64_t folded = 0;
+  if (!Admit(alert, &folded)) return;
+  auto shared = std::make_shared<Alert>(std::move(alert));
+  shared->suppressed += folded;
+  Dispatch(std::move(shared));
+}
+
+bool OutputManager::Flush(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool all = true;
+    for (auto& sink : sinks_) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    all &= sink->Flush(std::max(left, std::chrono::milliseconds(0)));
+  }
+  return all;
+}
+
+void OutputManager::Reopen() {
+    for (auto& sink : sinks_) sink->Reopen();
+}
+
+void OutputManager::Stop(std::chrono::milliseconds timeout) {
+  Flush(timeout);
+    for (auto& sink : sinks_) sink->Stop(std::chrono::milliseconds(0));
+}
+
+std::vector<SinkStats> OutputManager::Stats() const {
+    std::vector<SinkStats> stats;
+  stats.reserve(sinks_.size());
+  for (const auto& sink : sinks_) stats.push_back(sink->Stats());
+  return stats;
+}
+
+OutputTotals OutputManager::Totals() const {
+  std::lock_guard lock(mu_);
+  return totals_;
+}
+
+std::unique_ptr<OutputManager> OutputManager::Create(const OutputsConfig& config,
+                                                     std::vector<std::string>* errors) {
+  Options options;
+  options.min_priority = config.min_priority;
+  options.rate_limit = config.rate_limit;
+  auto manager = std::make_unique<OutputManager>(std::move(options));
+  const std::size_t errors_before = errors->size();
+  auto sink_options = [&](const std::string& name, const SinkCommonConfig& common) {
+    SinkOptions o;
+    o.name = name;
+    o.format = common.format;
+    o.min_priority = common.min_priority.value_or(Priority::kDebug);
+    o.queue_capacity = common.queue_capacity != 0 ? common.queue_capacity : config.queue_capacity;
+    return o;
+  };
+  if (config.stdout_sink.enabled) {
+    manager->AddSink(sink_options("stdout", config.stdout_sink), std::make_unique<StdoutSink>());
+  }
+  if (config.file.enabled) {
+    auto sink = std::make_unique<FileSink>(config.file.options);
+    if (std::string err = sink->Open(); !err.empty()) {
+      errors->push_back("outputs.file: cannot open " + err);
+    } else {
+      manager->AddSink(sink_options("file", config.file), std::move(sink));
+    }
+  }
+  if (errors->size() != errors_before) return nullptr;
+  return manager;
+}
+
+}  // namespace vigil

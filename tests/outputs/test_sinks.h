@@ -1,0 +1,35 @@
+// test_sinks.h — Sink implementations used only by tests: one that records what it got
+// and can be held (blocked) to fill its queue. Test-only.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vigil/sink.h"
+
+namespace vigil::testing {
+
+class RecordingSink final : public Sink {
+ public:
+  struct Shared {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool held = false;
+    std::vector<std::string> records;
+  };
+  explicit RecordingSink(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
+  std::string_view kind() const noexcept override { return "recording"; }
+  std::size_t Write(std::span<const std::string> records) noexcept override {
+    std::unique_lock lock(shared_->mu);
+    shared_->cv.wait(lock, [&] { return !shared_->held; });
+    shared_->records.insert(shared_->records.end(), records.begin(), records.end());
+    return records.size();
+  }
+
+ private:
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace vigil::testing
