@@ -1,0 +1,342 @@
+#include "vigil/daemon.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <thread>
+
+#include "vigil/daemon_metrics.h"
+#include "vigil/metrics_server.h"
+#include "vigil/output_manager.h"
+#include "vigil/outputs_config.h"
+#include "vigil/process_table.h"
+#include "vigil/rule_loader.h"
+#include "vigil/ruleset.h"
+#include "vigil/sensor.h"
+
+namespace vigil {
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+std::atomic<bool> g_reopen{false};
+
+using Clock = std::chrono::steady_clock;
+
+// Event types the process/fd tables need whatever the rules say.
+std::bitset<kEventTypeCount> StateEventTypes() {
+  std::bitset<kEventTypeCount> b;
+  for (EventType t : {EventType::kExecve, EventType::kExecveat, EventType::kClone,
+                      EventType::kClone3, EventType::kFork, EventType::kVfork,
+                      EventType::kProcExit, EventType::kChdir}) {
+    b.set(static_cast<std::size_t>(t));
+  }
+  return b;
+}
+
+// When a rule reads fd.* on a socket or dup event, the fd table must follow sockets.
+std::bitset<kEventTypeCount> FdTrackingTypes(const std::bitset<kEventTypeCount>& wanted) {
+  std::bitset<kEventTypeCount> b;
+  auto has = [&](EventType t) { return wanted.test(static_cast<std::size_t>(t)); };
+  if (has(EventType::kDup) || has(EventType::kDup2) || has(EventType::kDup3)) {
+    for (EventType t : {EventType::kSocket, EventType::kConnect, EventType::kAccept,
+                        EventType::kAccept4, EventType::kBind, EventType::kOpen,
+                        EventType::kOpenat, EventType::kOpenat2, EventType::kClose}) {
+      b.set(static_cast<std::size_t>(t));
+    }
+  }
+  return b;
+}
+
+// Everything a (re)load produces; built off the event thread, swapped in whole.
+struct Loaded {
+  DaemonConfig config;
+  std::shared_ptr<const Ruleset> ruleset;
+  std::unique_ptr<OutputManager> outputs;
+  std::vector<std::string> errors;  // fatal for this load
+  LoadResult result;
+};
+
+void SignalHandler(int sig) {
+  switch (sig) {
+    case SIGINT:
+    case SIGTERM: Daemon::RequestStop(); break;
+    case SIGHUP: Daemon::RequestReload(); break;
+    case SIGUSR1: Daemon::RequestReopen(); break;
+    default: break;
+  }
+}
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "localhost";
+  return buf;
+}
+
+}  // namespace
+
+struct Daemon::State {
+  DaemonMetrics metrics;
+  std::shared_ptr<const Ruleset> ruleset;
+  std::unique_ptr<OutputManager> outputs;
+  DaemonConfig config;
+  std::unique_ptr<Sensor> sensor;
+  ProcessTable table;
+  std::unique_ptr<MetricsServer> metrics_server;
+  std::atomic<bool> healthy{false};
+  std::vector<std::thread> retired;  // threads draining replaced output managers
+};
+
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
+
+Daemon::~Daemon() {
+  if (state_) {
+    for (auto& t : state_->retired)
+      if (t.joinable()) t.join();
+  }
+}
+
+void Daemon::RequestStop() noexcept { g_stop.store(true); }
+void Daemon::RequestReload() noexcept { g_reload.store(true); }
+void Daemon::RequestReopen() noexcept { g_reopen.store(true); }
+
+void Daemon::InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = SignalHandler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking poll returns so the loop sees the request
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaction(sig, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+namespace {
+
+Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
+  Loaded out;
+  if (!LoadDaemonConfig(opts.config_path, opts.overrides, &out.config, &out.errors)) return out;
+  DaemonConfig& cfg = out.config;
+  if (!opts.rules.empty()) cfg.rules_files = opts.rules;
+  if (opts.stats_interval_s >= 0) cfg.stats_interval_s = opts.stats_interval_s;
+
+  if (cfg.refuse_insecure_files) {
+    std::vector<std::string> to_check = cfg.rules_files;
+    if (!opts.config_path.empty()) to_check.push_back(opts.config_path);
+    for (const auto& path : to_check) {
+      std::string why = CheckFileNotWritableByOthers(path);
+      if (!why.empty()) {
+        out.errors.push_back(path + ": error: refusing insecure file: " + why +
+                             " (set refuse_insecure_files: false to override)");
+      }
+    }
+    if (!out.errors.empty()) return out;
+  }
+
+  LoadOptions lo;
+  lo.hostname = cfg.hostname.empty() ? Hostname() : cfg.hostname;
+  lo.mode = cfg.match_mode == "first" ? MatchMode::kFirst : MatchMode::kAll;
+  lo.disabled_rules = cfg.disabled_rules;
+  lo.disabled_tags = cfg.disabled_tags;
+  lo.enabled_rules = cfg.enabled_rules;
+  out.result = LoadRuleFiles(cfg.rules_files, lo);
+  out.ruleset = out.result.ruleset;
+  if (!out.ruleset || out.ruleset->rule_count() == 0) {
+    out.errors.push_back("no usable rule was loaded from the configured rules files");
+  }
+
+  if (build_outputs) {
+    OutputsConfig oc;
+    std::vector<std::string> oerrors;
+    if (!ParseOutputsConfig(cfg.outputs, &oc, &oerrors)) {
+      for (auto& e : oerrors)
+        out.errors.push_back((cfg.source.empty() ? std::string("<config>") : cfg.source) + ":" + e);
+      return out;
+    }
+    out.outputs = OutputManager::Create(oc, &oerrors);
+    if (!out.outputs) {
+      for (auto& e : oerrors) out.errors.push_back(e);
+    }
+  }
+  return out;
+}
+
+void LogDiagnostics(const LoadResult& r) {
+  for (const auto& d : r.diagnostics) {
+    if (d.warning) {
+      spdlog::warn("{}", d.ToString());
+    } else {
+      spdlog::error("{}", d.ToString());
+    }
+  }
+  spdlog::info("rules: {} rules, {} macros, {} lists loaded ({} disabled, {} for other sources), "
+               "{} errors, {} warnings",
+               r.rules, r.macros, r.lists, r.disabled_rules, r.inactive_source_rules, r.errors(),
+               r.warnings());
+}
+
+void ConfigureLogging(const DaemonConfig& cfg) {
+  auto logger = spdlog::stderr_logger_mt("vigil");
+  if (cfg.log_format == "json") {
+    logger->set_pattern(
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","logger":"vigil","message":"%v"})",
+        spdlog::pattern_time_type::utc);
+  } else {
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ vigil: %v");
+  }
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+}
+
+}  // namespace
+
+int Daemon::Run() {
+  state_ = std::make_unique<State>();
+  State& s = *state_;
+  s.metrics.start_time_s = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+
+  Loaded initial = LoadEverything(options_, true);
+  if (!spdlog::get("vigil")) ConfigureLogging(initial.config);
+  if (initial.result.ruleset) LogDiagnostics(initial.result);
+  if (!initial.errors.empty()) {
+    for (const auto& e : initial.errors) spdlog::critical("{}", e);
+    return 1;
+  }
+  s.config = std::move(initial.config);
+  s.ruleset = std::move(initial.ruleset);
+  s.outputs = std::move(initial.outputs);
+  s.metrics.rules_loaded = s.ruleset->rule_count();
+
+  auto interest_for = [](const Ruleset& rs) {
+    auto wanted = rs.InterestingEventTypes();
+    return wanted | StateEventTypes() | FdTrackingTypes(wanted);
+  };
+
+  SensorOptions so;
+  so.ring_bytes = s.config.ring_buffer_mb << 20;
+  so.self_tgid = static_cast<uint32_t>(getpid());
+  so.interest = interest_for(*s.ruleset);
+  so.capture_send_recv = s.config.capture_send_recv;
+  std::string error;
+  s.sensor = Sensor::Open(so, &error);
+  if (!s.sensor) {
+    spdlog::critical("probes: {}", error);
+    return 1;
+  }
+  spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
+               s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());
+
+  if (s.config.metrics_enabled) {
+    s.metrics_server = std::make_unique<MetricsServer>(
+        [&s] { return s.metrics.RenderPrometheus(); },
+        [&s](std::string* detail) {
+          if (!s.healthy.load()) *detail = "event loop not running";
+          return s.healthy.load();
+        });
+    if (!s.metrics_server->Start(s.config.metrics_address, s.config.metrics_port, &error)) {
+      spdlog::error("{} (metrics disabled)", error);
+      s.metrics_server.reset();
+    } else {
+      spdlog::info("metrics on http://{}:{}/metrics", s.config.metrics_address,
+                   s.metrics_server->port());
+    }
+  }
+
+  std::future<Loaded> pending_reload;
+  auto on_alert = [&s](const Alert& alert) {
+    s.metrics.alerts.fetch_add(1, std::memory_order_relaxed);
+    s.metrics.CountAlert(alert.rule);
+    s.outputs->Submit(alert);
+  };
+  auto on_event = [&](const Event& ev) {
+    s.table.Apply(ev);
+    auto t0 = Clock::now();
+    s.ruleset->Evaluate(ev, s.table, on_alert);
+    auto ns = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+    s.metrics.eval_ns_total.fetch_add(ns, std::memory_order_relaxed);
+    if (ns > s.metrics.eval_max_ns.load(std::memory_order_relaxed))
+      s.metrics.eval_max_ns.store(ns, std::memory_order_relaxed);
+    s.metrics.events.fetch_add(1, std::memory_order_relaxed);
+  };
+
+  const auto started = Clock::now();
+  auto next_stats = started + std::chrono::seconds(std::max(1, s.config.stats_interval_s));
+  auto next_snapshot = started;
+  s.healthy = true;
+  int exit_code = 0;
+  while (!g_stop.load()) {
+    int n = s.sensor->Poll(50, on_event);
+    if (n < 0 && n != -EINTR) {
+      spdlog::error("sensor poll failed: {}", std::strerror(-n));
+      s.healthy = false;
+      exit_code = 1;
+      break;
+    }
+    const auto now = Clock::now();
+    if (options_.duration_s > 0 &&
+        now - started >= std::chrono::duration<double>(options_.duration_s)) {
+      break;
+    }
+    if (g_reopen.exchange(false)) {
+      spdlog::info("SIGUSR1: reopening outputs");
+      s.outputs->Reopen();
+    }
+    if (g_reload.exchange(false) && !pending_reload.valid()) {
+      spdlog::info("SIGHUP: reloading config and rules");
+      DaemonOptions opts = options_;
+      pending_reload = std::async(std::launch::async, [opts] { return LoadEverything(opts, true); });
+    }
+    if (pending_reload.valid() &&
+        pending_reload.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      Loaded next = pending_reload.get();
+      if (next.result.ruleset) LogDiagnostics(next.result);
+      if (!next.errors.empty()) {
+        for (const auto& e : next.errors) spdlog::error("reload refused: {}", e);
+        spdlog::error("reload refused: keeping the previous rules and config");
+        s.metrics.reloads_failed.fetch_add(1);
+      } else {
+        s.ruleset = std::move(next.ruleset);
+        s.config = std::move(next.config);
+        std::unique_ptr<OutputManager> old = std::move(s.outputs);
+        s.outputs = std::move(next.outputs);
+        s.retired.emplace_back([old = std::move(old)]() mutable { old.reset(); });
+        s.sensor->SetInterest(interest_for(*s.ruleset));
+        s.metrics.rules_loaded = s.ruleset->rule_count();
+        s.metrics.reloads_ok.fetch_add(1);
+        spdlog::info("reload done: {} active rules", s.ruleset->rule_count());
+      }
+    }
+    if (now >= next_snapshot) {
+      s.metrics.SetSensorStats(s.sensor->Stats());
+      s.metrics.SetSinkStats(s.outputs->Stats(), s.outputs->Totals());
+      s.metrics.processes = s.table.size();
+      next_snapshot = now + std::chrono::seconds(1);
+    }
+    if (s.config.stats_interval_s > 0 && now >= next_stats) {
+      SensorStats st = s.sensor->Stats();
+      spdlog::info("stats: events={} drops={} decode_errors={} alerts={} processes={}",
+                   s.metrics.events.load(), st.drops, st.decode_errors, s.metrics.alerts.load(),
+                   s.table.size());
+      next_stats = now + std::chrono::seconds(s.config.stats_interval_s);
+    }
+  }
+  s.healthy = false;
+  // Drain what the kernel already wrote, then flush every sink.
+  s.sensor->Poll(0, on_event);
+  if (pending_reload.valid()) pending_reload.wait();
+  s.outputs->Stop(std::chrono::seconds(3));
+  SensorStats st = s.sensor->Stats();
+  spdlog::info("stopped: events={} drops={} alerts={}", s.metrics.events.load(), st.drops,
+               s.metrics.alerts.load());
+  if (s.metrics_server) s.metrics_server->Stop();
+  s.sensor.reset();
+  return exit_code;
+}
+
+}  // namespace vigil

@@ -1,0 +1,123 @@
+#include "vigil/daemon_metrics.h"
+
+#include <sstream>
+
+#include "vigil/output_manager.h"
+#include "vigil/queued_sink.h"
+#include "vigil/sensor.h"
+
+namespace vigil {
+namespace {
+
+std::string EscapeLabel(const std::string& v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+template <typename T>
+void Metric(std::ostringstream& os, const char* name, const char* type, const char* help,
+            T value) {
+  os << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n'
+     << name << ' ' << value << '\n';
+}
+
+}  // namespace
+
+void DaemonMetrics::CountAlert(const std::string& rule) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++alerts_by_rule_[rule];
+}
+
+void DaemonMetrics::SetSensorStats(const SensorStats& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sensor_events_ = s.events;
+  sensor_drops_ = s.drops;
+  sensor_decode_errors_ = s.decode_errors;
+  sensor_truncated_ = s.truncated;
+  sensor_probe_errors_ = s.probe_errors;
+  drops_per_cpu_ = s.drops_per_cpu;
+}
+
+void DaemonMetrics::SetSinkStats(std::vector<SinkStats> sinks, const OutputTotals& totals) {
+  std::lock_guard<std::mutex> lock(mu_);
+  sinks_ = std::move(sinks);
+  outputs_submitted_ = totals.submitted;
+  outputs_filtered_ = totals.filtered;
+  outputs_suppressed_ = totals.suppressed;
+}
+
+std::string DaemonMetrics::RenderPrometheus() const {
+  std::ostringstream os;
+  Metric(os, "vigil_events_evaluated_total", "counter", "Events evaluated against the rules.",
+         events.load());
+  Metric(os, "vigil_alerts_total", "counter", "Rule matches.", alerts.load());
+  Metric(os, "vigil_rule_eval_seconds_total", "counter", "Time spent evaluating rules.",
+         static_cast<double>(eval_ns_total.load()) / 1e9);
+  Metric(os, "vigil_rule_eval_max_nanoseconds", "gauge", "Slowest single event evaluation.",
+         eval_max_ns.load());
+  Metric(os, "vigil_rules_loaded", "gauge", "Rules in the active ruleset.", rules_loaded.load());
+  Metric(os, "vigil_reloads_total", "counter", "Successful rule/config reloads.",
+         reloads_ok.load());
+  Metric(os, "vigil_reload_failures_total", "counter",
+         "Reloads refused (bad rules or config); the old ruleset kept running.",
+         reloads_failed.load());
+  Metric(os, "vigil_processes", "gauge", "Entries in the process table.", processes.load());
+  Metric(os, "vigil_fds", "gauge", "Entries in the fd table.", fds.load());
+  Metric(os, "vigil_start_time_seconds", "gauge", "Daemon start time (unix seconds).",
+         start_time_s.load());
+
+  std::lock_guard<std::mutex> lock(mu_);
+  Metric(os, "vigil_sensor_events_total", "counter", "Events decoded from the kernel.",
+         sensor_events_);
+  Metric(os, "vigil_sensor_drops_total", "counter",
+         "Kernel records lost because the ring buffer was full.", sensor_drops_);
+  os << "# HELP vigil_sensor_drops_per_cpu_total Kernel records lost, per CPU.\n"
+     << "# TYPE vigil_sensor_drops_per_cpu_total counter\n";
+  for (std::size_t cpu = 0; cpu < drops_per_cpu_.size(); ++cpu)
+    os << "vigil_sensor_drops_per_cpu_total{cpu=\"" << cpu << "\"} " << drops_per_cpu_[cpu]
+       << '\n';
+  Metric(os, "vigil_sensor_decode_errors_total", "counter", "Malformed kernel records skipped.",
+         sensor_decode_errors_);
+  Metric(os, "vigil_sensor_truncated_total", "counter", "Strings cut by the probes.",
+         sensor_truncated_);
+  Metric(os, "vigil_sensor_probe_errors_total", "counter", "Failed reads inside the probes.",
+         sensor_probe_errors_);
+  os << "# HELP vigil_rule_alerts_total Alerts per rule.\n# TYPE vigil_rule_alerts_total counter\n";
+  for (const auto& [rule, n] : alerts_by_rule_)
+    os << "vigil_rule_alerts_total{rule=\"" << EscapeLabel(rule) << "\"} " << n << '\n';
+  Metric(os, "vigil_outputs_submitted_total", "counter", "Alerts handed to the outputs.",
+         outputs_submitted_);
+  Metric(os, "vigil_outputs_filtered_total", "counter", "Alerts below the minimum priority.",
+         outputs_filtered_);
+  Metric(os, "vigil_outputs_suppressed_total", "counter", "Alerts folded by rate limiting.",
+         outputs_suppressed_);
+  const char* kinds[] = {"sent", "failed", "dropped"};
+  for (const char* kind : kinds) {
+    os << "# HELP vigil_sink_" << kind << "_total Alerts " << kind << " per sink.\n"
+       << "# TYPE vigil_sink_" << kind << "_total counter\n";
+    for (const auto& s : sinks_) {
+      uint64_t v = kind[0] == 's' ? s.sent : kind[0] == 'f' ? s.failed : s.dropped;
+      os << "vigil_sink_" << kind << "_total{sink=\"" << EscapeLabel(s.name) << "\"} " << v
+         << '\n';
+    }
+  }
+  os << "# HELP vigil_sink_queue_depth Alerts waiting in each sink's queue.\n"
+     << "# TYPE vigil_sink_queue_depth gauge\n";
+  for (const auto& s : sinks_)
+    os << "vigil_sink_queue_depth{sink=\"" << EscapeLabel(s.name) << "\"} " << s.queue_depth
+       << '\n';
+  return os.str();
+}
+
+}  // namespace vigil

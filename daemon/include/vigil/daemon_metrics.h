@@ -1,0 +1,51 @@
+// daemon_metrics.h — the daemon's counters and their Prometheus text rendering.
+// Written by the event thread (relaxed atomics, hot path: no locks, no allocation except
+// the first alert of a rule), read by the metrics thread. Thread safe as described.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace vigil {
+
+struct SensorStats;
+struct SinkStats;
+struct OutputTotals;
+
+class DaemonMetrics {
+ public:
+  std::atomic<uint64_t> events{0};          // events evaluated
+  std::atomic<uint64_t> alerts{0};          // rule matches
+  std::atomic<uint64_t> eval_ns_total{0};   // time spent in rule evaluation
+  std::atomic<uint64_t> eval_max_ns{0};
+  std::atomic<uint64_t> reloads_ok{0};
+  std::atomic<uint64_t> reloads_failed{0};
+  std::atomic<uint64_t> rules_loaded{0};
+  std::atomic<uint64_t> processes{0};
+  std::atomic<uint64_t> fds{0};
+  std::atomic<uint64_t> start_time_s{0};
+
+  // Counts one alert of `rule` (locks a small mutex; alerts are rare compared to events).
+  void CountAlert(const std::string& rule);
+  // Replaces the cached sensor / sink snapshots (taken on the event thread).
+  void SetSensorStats(const SensorStats& s);
+  void SetSinkStats(std::vector<SinkStats> sinks, const OutputTotals& totals);
+
+  // Prometheus text exposition format (version 0.0.4).
+  std::string RenderPrometheus() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, uint64_t> alerts_by_rule_;
+  uint64_t sensor_events_ = 0, sensor_drops_ = 0, sensor_decode_errors_ = 0,
+           sensor_truncated_ = 0, sensor_probe_errors_ = 0;
+  std::vector<uint64_t> drops_per_cpu_;
+  std::vector<SinkStats> sinks_;
+  uint64_t outputs_submitted_ = 0, outputs_filtered_ = 0, outputs_suppressed_ = 0;
+};
+
+}  // namespace vigil
