@@ -18,10 +18,10 @@ std::string FileSink::Open() noexcept {
 
 void FileSink::Reopen() noexcept { Open(); }
 
-std::size_t FileSink::Write(std::span<const std::string> records) noexcept {
+std::size_t FileSink::Write(std::span<const FormattedAlert> records) noexcept {
   buffer_.clear();
-  for (const std::string& r : records) {
-    buffer_.append(r);
+  for (const FormattedAlert& r : records) {
+    buffer_.append(r.text);
     buffer_.push_back('\n');
   }
   if (fd_.valid() && WriteAll(fd_.get(), buffer_)) return records.size();

@@ -81,7 +81,7 @@ void QueuedSink::Run() {
 
   const std::size_t max_batch = std::max<std::size_t>(1, sink_->max_batch());
   std::vector<std::shared_ptr<const Alert>> batch;
-  std::vector<std::string> records;
+  std::vector<FormattedAlert> records;
   batch.reserve(max_batch);
   for (;;) {
     {
@@ -110,7 +110,10 @@ void QueuedSink::Run() {
     if (batch.empty()) continue;
 
     records.resize(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) FormatAlert(*batch[i], options_.format, &records[i]);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      records[i].alert = batch[i].get();
+      FormatAlert(*batch[i], options_.format, &records[i].text);
+    }
     const std::size_t delivered = std::min(sink_->Write(records), batch.size());
     sent_.fetch_add(delivered, std::memory_order_relaxed);
     failed_.fetch_add(batch.size() - delivered, std::memory_order_relaxed);

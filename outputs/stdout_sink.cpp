@@ -4,11 +4,11 @@
 
 namespace vigil {
 
-std::size_t StdoutSink::Write(std::span<const std::string> records) noexcept {
+std::size_t StdoutSink::Write(std::span<const FormattedAlert> records) noexcept {
   // One write per batch keeps lines whole when other writers share the fd.
   buffer_.clear();
-  for (const std::string& r : records) {
-    buffer_.append(r);
+  for (const FormattedAlert& r : records) {
+    buffer_.append(r.text);
     buffer_.push_back('\n');
   }
   return WriteAll(fd_, buffer_) ? records.size() : 0;

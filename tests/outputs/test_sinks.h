@@ -21,10 +21,10 @@ class RecordingSink final : public Sink {
   };
   explicit RecordingSink(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
   std::string_view kind() const noexcept override { return "recording"; }
-  std::size_t Write(std::span<const std::string> records) noexcept override {
+  std::size_t Write(std::span<const FormattedAlert> records) noexcept override {
     std::unique_lock lock(shared_->mu);
     shared_->cv.wait(lock, [&] { return !shared_->held; });
-    shared_->records.insert(shared_->records.end(), records.begin(), records.end());
+    for (const FormattedAlert& r : records) shared_->records.push_back(r.text);
     return records.size();
   }
 

@@ -23,7 +23,7 @@ class FileSink final : public Sink {
   // else "path: strerror".
   std::string Open() noexcept;
   std::string_view kind() const noexcept override { return "file"; }
-  std::size_t Write(std::span<const std::string> records) noexcept override;
+  std::size_t Write(std::span<const FormattedAlert> records) noexcept override;
   void Reopen() noexcept override;
 
  private:

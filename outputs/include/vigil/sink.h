@@ -12,7 +12,16 @@
 #include <string>
 #include <string_view>
 
+#include "vigil/alert.h"
+
 namespace vigil {
+
+// One alert handed to a sink: the alert itself (for its priority, time...) and its
+// rendering in the sink's format (one line, no trailing newline).
+struct FormattedAlert {
+  const Alert* alert = nullptr;
+  std::string text;
+};
 
 class Sink {
  public:
@@ -23,9 +32,9 @@ class Sink {
 
   // Short type name: "stdout", "file", "syslog", "http", "program", "unix_socket".
   virtual std::string_view kind() const noexcept = 0;
-  // Delivers `records` (one formatted alert each, no trailing newline) in order and
-  // returns how many were delivered; the rest are counted as failed. Must not throw.
-  virtual std::size_t Write(std::span<const std::string> records) noexcept = 0;
+  // Delivers `records` in order and returns how many were delivered; the rest are
+  // counted as failed. Must not throw.
+  virtual std::size_t Write(std::span<const FormattedAlert> records) noexcept = 0;
   // Reopens files / reconnects (logrotate, SIGUSR1). Default: nothing to reopen.
   virtual void Reopen() noexcept {}
   // Most records handed to one Write (HTTP batching); 1 = one record per Write.

@@ -15,7 +15,7 @@ class StdoutSink final : public Sink {
   // `fd` is borrowed, never closed (tests pass a pipe).
   explicit StdoutSink(int fd = STDOUT_FILENO) : fd_(fd) {}
   std::string_view kind() const noexcept override { return "stdout"; }
-  std::size_t Write(std::span<const std::string> records) noexcept override;
+  std::size_t Write(std::span<const FormattedAlert> records) noexcept override;
 
  private:
   int fd_;
