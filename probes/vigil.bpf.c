@@ -65,6 +65,16 @@ struct {
   __type(value, struct vigil_counters);
 } counters SEC(".maps");
 
+/* Guards scratch/pathbufs: syscall tracepoints may be preemptible (faultable), so another
+ * task on the same CPU could otherwise reuse the buffer mid-record. Nested users drop
+ * their record and count it. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u32);
+} scratch_busy SEC(".maps");
+
 struct enter_args {
   __u64 args[6];
   __u32 nr;
@@ -137,6 +147,24 @@ static __always_inline void *get_scratch(void)
   return bpf_map_lookup_elem(&scratch, &zero);
 }
 
+static __always_inline __u32 *scratch_lock(void)
+{
+  __u32 zero = 0;
+  __u32 *busy = bpf_map_lookup_elem(&scratch_busy, &zero);
+  if (!busy)
+    return 0;
+  if (__sync_lock_test_and_set(busy, 1)) {
+    count(1);
+    return 0;
+  }
+  return busy;
+}
+
+static __always_inline void scratch_unlock(__u32 *busy)
+{
+  __sync_lock_test_and_set(busy, 0);
+}
+
 static __always_inline char *get_pathbuf(void)
 {
   __u32 zero = 0;
@@ -144,42 +172,119 @@ static __always_inline char *get_pathbuf(void)
   return p ? p->b : 0;
 }
 
+/* v &= m in a way clang cannot fold away (v must be a 64-bit lvalue). */
+#define ASM_MASK(v, m) asm volatile("%[x] &= " #m : [x] "+r"(v))
+
+/* Bounded copies into the scratch record: the masks are applied in asm so that clang cannot
+ * drop them (the verifier needs them to prove the access stays inside the map value). */
+static __always_inline long copy_kernel(char *base, __u64 pos, __u64 len, const void *src)
+{
+  asm volatile("%[p] &= 16383" : [p] "+r"(pos));
+  asm volatile("%[l] &= 4095" : [l] "+r"(len));
+  return bpf_probe_read_kernel(base + pos, len, src);
+}
+
+static __always_inline long copy_user(char *base, __u64 pos, __u64 len, const void *src)
+{
+  asm volatile("%[p] &= 16383" : [p] "+r"(pos));
+  asm volatile("%[l] &= 4095" : [l] "+r"(len));
+  return bpf_probe_read_user(base + pos, len, src);
+}
+
+static __always_inline long copy_user_str(char *base, __u64 pos, const void *src)
+{
+  asm volatile("%[p] &= 16383" : [p] "+r"(pos));
+  return bpf_probe_read_user_str(base + pos, VIGIL_STR_MAX, src);
+}
+
+static __always_inline long copy_kernel_str(char *base, __u64 pos, const void *src)
+{
+  asm volatile("%[p] &= 16383" : [p] "+r"(pos));
+  return bpf_probe_read_kernel_str(base + pos, VIGIL_STR_MAX, src);
+}
+
 /* Walks dentries up to the global root, writing "/a/b/c" backwards so that it ends at
- * buf[PATHBUF_HALF]. Returns the start offset (length = PATHBUF_HALF - start). */
+ * buf[PATHBUF_HALF]. One bpf_loop step per component keeps the verifier's work constant. */
+struct walk_ctx {
+  struct dentry *dentry;
+  struct vfsmount *vfsmnt;
+  struct mount *mnt;
+  struct mount *mnt_parent;
+  __u32 off;
+};
+
+static long walk_step(__u32 i, void *c)
+{
+  struct walk_ctx *w = c;
+  char *buf = get_pathbuf();
+  if (!buf)
+    return 1;
+  struct dentry *dentry = w->dentry;
+  struct vfsmount *vfsmnt = w->vfsmnt;
+  struct mount *mnt = w->mnt;
+  struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+  struct dentry *d_parent = BPF_CORE_READ(dentry, d_parent);
+  if (dentry == mnt_root || dentry == d_parent) {
+    if (dentry != mnt_root) {
+      /* Disconnected root of a pseudo fs (memfd, pipe, socket): d_path shows its name. */
+      struct qstr pname;
+      if (bpf_core_read(&pname, sizeof(pname), &dentry->d_name))
+        return 1;
+      __u32 plen = pname.len, poff = w->off;
+      if (plen == 0 || plen + 1 > poff || plen >= PATHBUF_HALF || poff > PATHBUF_HALF)
+        return 1;
+      poff -= plen;
+      __u64 o = poff, n = plen;
+      ASM_MASK(o, 4095);
+      ASM_MASK(n, 4095);
+      bpf_probe_read_kernel(buf + o, n, pname.name);
+      poff -= 1;
+      buf[poff & (PATHBUF_HALF - 1)] = '/';
+      w->off = poff;
+      return 1;
+    }
+    struct mount *mnt_parent = w->mnt_parent;
+    if (mnt != mnt_parent) {
+      w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+      w->mnt = mnt_parent;
+      w->mnt_parent = BPF_CORE_READ(mnt_parent, mnt_parent);
+      w->vfsmnt = &mnt_parent->mnt;
+      return 0;
+    }
+    return 1;  /* global root */
+  }
+  struct qstr name;
+  if (bpf_core_read(&name, sizeof(name), &dentry->d_name))
+    return 1;
+  __u32 len = name.len;
+  __u32 off = w->off;
+  if (len == 0 || len + 1 > off || len >= PATHBUF_HALF || off > PATHBUF_HALF)
+    return 1;
+  off -= len;
+  __u64 o = off, n = len;
+  ASM_MASK(o, 4095);
+  ASM_MASK(n, 4095);
+  bpf_probe_read_kernel(buf + o, n, name.name);
+  off -= 1;
+  buf[off & (PATHBUF_HALF - 1)] = '/';
+  w->off = off;
+  w->dentry = d_parent;
+  return 0;
+}
+
 static __always_inline __u32 walk_path(struct dentry *dentry, struct vfsmount *vfsmnt, char *buf)
 {
+  struct walk_ctx w = {};
+  w.dentry = dentry;
+  w.vfsmnt = vfsmnt;
   struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-  struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-  __u32 off = PATHBUF_HALF;
-  for (int i = 0; i < 40; i++) {
-    struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-    struct dentry *d_parent = BPF_CORE_READ(dentry, d_parent);
-    if (dentry == mnt_root || dentry == d_parent) {
-      if (dentry != mnt_root)
-        break;  /* fs root that is not a mount point (pseudo fs) */
-      if (mnt != mnt_parent) {
-        dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-        mnt = mnt_parent;
-        mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-        vfsmnt = &mnt->mnt;
-        continue;
-      }
-      break;  /* global root */
-    }
-    struct qstr name;
-    if (bpf_core_read(&name, sizeof(name), &dentry->d_name))
-      break;
-    __u32 len = name.len;
-    if (len == 0 || len + 1 > off || len >= PATHBUF_HALF)
-      break;
-    off -= len;
-    bpf_probe_read_kernel(&buf[off & (PATHBUF_HALF - 1)], len & (PATHBUF_HALF - 1), name.name);
-    off -= 1;
-    buf[off & (PATHBUF_HALF - 1)] = '/';
-    dentry = d_parent;
-  }
-  if (off == PATHBUF_HALF) {
-    off -= 1;
+  w.mnt = mnt;
+  w.mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+  w.off = PATHBUF_HALF;
+  bpf_loop(64, walk_step, &w, 0);
+  __u32 off = w.off;
+  if (off >= PATHBUF_HALF) {
+    off = PATHBUF_HALF - 1;
     buf[off & (PATHBUF_HALF - 1)] = '/';
   }
   return off;
@@ -200,8 +305,7 @@ static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, 
     len = VIGIL_STR_MAX - 1;
   if (start >= PATHBUF_HALF)
     return 0;
-  bpf_probe_read_kernel(&data[pos & SCRATCH_POS_MASK], len & (VIGIL_STR_MAX - 1),
-                        &pbuf[start & (PATHBUF_HALF - 1)]);
+  copy_kernel(data, pos, len, &pbuf[start & (PATHBUF_HALF - 1)]);
   return len & (VIGIL_STR_MAX - 1);
 }
 
@@ -222,51 +326,76 @@ static __always_inline struct file *fd_file(struct task_struct *task, long fd)
   return f;
 }
 
+struct kn_ctx {
+  struct kernfs_node *kn;
+  __u32 off;
+};
+
+static long kn_step(__u32 i, void *c)
+{
+  struct kn_ctx *w = c;
+  char *pbuf = get_pathbuf();
+  struct kernfs_node *kn = w->kn;
+  if (!pbuf || !kn)
+    return 1;
+  struct kernfs_node *parent;
+  if (bpf_core_field_exists(struct kernfs_node___old, parent))
+    parent = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+  else
+    parent = BPF_CORE_READ(kn, __parent);
+  if (!parent)
+    return 1;  /* the root's name is the hierarchy's, not part of the path */
+  const char *name = BPF_CORE_READ(kn, name);
+  char tmp[64];
+  long n = bpf_probe_read_kernel_str(tmp, sizeof(tmp), name);
+  if (n <= 1)
+    return 1;
+  __u32 len = (__u32)(n - 1);
+  __u32 off = w->off;
+  if (len + 1 > off || off > PATHBUF_HALF)
+    return 1;
+  off -= len;
+  __u64 o = off, nl = len;
+  ASM_MASK(o, 4095);
+  ASM_MASK(nl, 63);
+  bpf_probe_read_kernel(pbuf + o, nl, name);
+  off -= 1;
+  pbuf[off & (PATHBUF_HALF - 1)] = '/';
+  w->off = off;
+  w->kn = parent;
+  return 0;
+}
+
 static __always_inline __u32 cgroup_path(struct task_struct *task, char *data, __u32 pos,
                                          char *pbuf)
 {
   if (!pbuf)
     return 0;
-  struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, subsys[0], cgroup, kn);
-  __u32 off = PATHBUF_HALF;
-  for (int i = 0; i < 24 && kn; i++) {
-    struct kernfs_node *parent;
-    if (bpf_core_field_exists(struct kernfs_node___old, parent))
-      parent = BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
-    else
-      parent = BPF_CORE_READ(kn, __parent);
-    if (!parent)
-      break;  /* the root's name is the hierarchy's, not part of the path */
-    const char *name = BPF_CORE_READ(kn, name);
-    char tmp[64];
-    long n = bpf_probe_read_kernel_str(tmp, sizeof(tmp), name);
-    if (n <= 1)
-      break;
-    __u32 len = (__u32)(n - 1);
-    if (len + 1 > off)
-      break;
-    off -= len;
-    bpf_probe_read_kernel(&pbuf[off & (PATHBUF_HALF - 1)], len & 63, name);
-    off -= 1;
-    pbuf[off & (PATHBUF_HALF - 1)] = '/';
-    kn = parent;
-  }
-  if (off == PATHBUF_HALF) {
-    off -= 1;
+  struct kn_ctx w = {};
+  w.kn = BPF_CORE_READ(task, cgroups, subsys[0], cgroup, kn);
+  w.off = PATHBUF_HALF;
+  bpf_loop(32, kn_step, &w, 0);
+  __u32 off = w.off;
+  if (off >= PATHBUF_HALF) {
+    off = PATHBUF_HALF - 1;
     pbuf[off & (PATHBUF_HALF - 1)] = '/';
   }
   __u32 len = PATHBUF_HALF - off;
   if (len >= VIGIL_STR_MAX)
     len = VIGIL_STR_MAX - 1;
-  bpf_probe_read_kernel(&data[pos & SCRATCH_POS_MASK], len & (VIGIL_STR_MAX - 1),
-                        &pbuf[off & (PATHBUF_HALF - 1)]);
+  copy_kernel(data, pos, len, &pbuf[off & (PATHBUF_HALF - 1)]);
   return len & (VIGIL_STR_MAX - 1);
 }
 
-static __always_inline __u32 syscall_nr_of(struct task_struct *task)
+/* Syscall number of the current task (its user pt_regs: orig_ax). */
+static __always_inline struct pt_regs *current_user_regs(void)
 {
-  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-  long nr = BPF_CORE_READ(regs, orig_ax);
+  return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+static __always_inline __u32 current_syscall_nr(void)
+{
+  long nr = BPF_CORE_READ(current_user_regs(), orig_ax);
   return nr < 0 ? 0xffffffff : (__u32)nr;
 }
 
@@ -282,7 +411,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   if (tgid == self_tgid)
     return 0;
-  __u32 nr = syscall_nr_of(task);
+  __u32 nr = current_syscall_nr();
   if (nr != nr_execve && nr != nr_execveat)
     nr = nr_execve;  /* kernel-initiated exec (usermode helper) */
   if (!interested(nr))
@@ -290,6 +419,9 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   struct vigil_exec_rec *r = get_scratch();
   char *pbuf = get_pathbuf();
   if (!r || !pbuf)
+    return 0;
+  __u32 *busy = scratch_lock();
+  if (!busy)
     return 0;
   fill_hdr(&r->hdr, VIGIL_REC_EXEC);
   r->nr = nr;
@@ -366,8 +498,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   char *data = (char *)(r + 1);
   __u32 pos = 0;
   /* filename */
-  long n = bpf_probe_read_kernel_str(&data[pos & SCRATCH_POS_MASK], VIGIL_STR_MAX,
-                                     BPF_CORE_READ(bprm, filename));
+  long n = copy_kernel_str(data, pos, BPF_CORE_READ(bprm, filename));
   __u32 len = n > 0 ? (__u32)(n - 1) : 0;
   r->str_len[0] = len;
   pos += len;
@@ -379,7 +510,8 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   pos += len;
   /* cwd */
   struct path pwd;
-  bpf_core_read(&pwd, sizeof(pwd), &task->fs->pwd);
+  struct fs_struct *fs = BPF_CORE_READ(task, fs);
+  bpf_core_read(&pwd, sizeof(pwd), &fs->pwd);
   len = put_path(data, pos, &pwd, pbuf);
   r->str_len[2] = len;
   pos += len;
@@ -398,8 +530,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
     count(2);
   }
   if (alen > 0 &&
-      bpf_probe_read_user(&data[pos & SCRATCH_POS_MASK], alen & (VIGIL_ARGS_MAX - 1),
-                          (void *)arg_start)) {
+      copy_user(data, pos, alen, (void *)arg_start)) {
     alen = 0;
     count(3);
   }
@@ -411,6 +542,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   __u32 size = sizeof(*r) + pos;
   r->hdr.size = size;
   emit(r, size);
+  scratch_unlock(busy);
   return 0;
 }
 
@@ -423,8 +555,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
     return 0;
   if (BPF_CORE_READ(parent, flags) & PF_KTHREAD_VAL)
     return 0;
-  struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
-  __u32 nr = syscall_nr_of(cur);
+  __u32 nr = current_syscall_nr();
   if (!interested(nr))
     return 0;
   struct vigil_fork_rec r = {};
@@ -438,7 +569,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
   int vnr = 0;
   bpf_core_read(&vnr, sizeof(vnr), &tp->numbers[level & 31].nr);
   r.child_vtid = vnr;
-  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(cur);
+  struct pt_regs *regs = current_user_regs();
   if (nr == nr_clone) {
     r.flags = BPF_CORE_READ(regs, di);
   } else if (nr == nr_clone3) {
@@ -523,7 +654,9 @@ static __always_inline void sock_tuple(struct task_struct *task, long fd,
       if (alen > 0) {
         if (alen > VIGIL_UNIX_PATH_MAX - 1)
           alen = VIGIL_UNIX_PATH_MAX - 1;
-        bpf_probe_read_kernel(t->unix_path, alen & 127, &addr->name[0].sun_path);
+        __u64 n = (__u64)alen;
+        ASM_MASK(n, 127);
+        bpf_probe_read_kernel(t->unix_path, n, &addr->name[0].sun_path);
         if (t->unix_path[0] == 0)
           t->unix_path[0] = '@';  /* abstract */
         t->unix_len = alen;
@@ -566,7 +699,9 @@ static __always_inline void user_addr(struct vigil_tuple *t, const void *uaddr, 
     long plen = ulen - 2;
     if (plen > VIGIL_UNIX_PATH_MAX - 1)
       plen = VIGIL_UNIX_PATH_MAX - 1;
-    bpf_probe_read_user(t->unix_path, plen & 127, (const char *)uaddr + 2);
+    __u64 n = (__u64)plen;
+    ASM_MASK(n, 127);
+    bpf_probe_read_user(t->unix_path, n, (const char *)uaddr + 2);
     if (t->unix_path[0] == 0)
       t->unix_path[0] = '@';
     __u32 l = 0;
@@ -588,7 +723,7 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
   if (str_arg >= 6)
     return 0;
   const char *uptr = (const char *)r->args[str_arg];
-  long n = bpf_probe_read_user_str(&data[pos & SCRATCH_POS_MASK], VIGIL_STR_MAX, uptr);
+  long n = copy_user_str(data, pos, uptr);
   __u32 len = n > 0 ? (__u32)(n - 1) : 0;
   if (len == VIGIL_STR_MAX - 1) {
     r->flags |= VIGIL_SYS_TRUNCATED;
@@ -599,8 +734,7 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
   r->str_len[slot * 2 + 1] = 0;
   if (slot == 1 && (dir_arg & 0xf8) == VIGIL_DIR_EXTRA) {
     const char *xptr = (const char *)r->args[dir_arg & 7];
-    long xn = bpf_probe_read_user_str(&data[(pos + written) & SCRATCH_POS_MASK], VIGIL_STR_MAX,
-                                      xptr);
+    long xn = copy_user_str(data, pos + written, xptr);
     __u32 xlen = xn > 0 ? (__u32)(xn - 1) & (VIGIL_STR_MAX - 1) : 0;
     r->str_len[3] = xlen;
     return written + xlen;
@@ -611,7 +745,8 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
     return written;
   struct path dir;
   if (dir_arg == VIGIL_DIR_CWD || (dir_arg < 6 && (int)r->args[dir_arg] == AT_FDCWD_VAL)) {
-    if (bpf_core_read(&dir, sizeof(dir), &task->fs->pwd))
+    struct fs_struct *fs = BPF_CORE_READ(task, fs);
+    if (bpf_core_read(&dir, sizeof(dir), &fs->pwd))
       return written;
   } else if (dir_arg < 6) {
     struct file *f = fd_file(task, (int)r->args[dir_arg]);
@@ -642,6 +777,9 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
   }
   struct vigil_sys_rec *r = get_scratch();
   if (!r)
+    return 0;
+  __u32 *busy = scratch_lock();
+  if (!busy)
     return 0;
   fill_hdr(&r->hdr, VIGIL_REC_SYSCALL);
   r->nr = nr;
@@ -702,6 +840,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
   __u32 size = sizeof(*r) + pos;
   r->hdr.size = size;
   emit(r, size);
+  scratch_unlock(busy);
   return 0;
 }
 

@@ -200,11 +200,15 @@ DecodeResult RecordDecoder::DecodeExec(const unsigned char* p, std::size_t size,
   exec_.cwd = strs[2];
   exec_.cgroup = strs[3];
   exec_.args = strs[4];
-  exec_.comm = std::string_view(r.comm, strnlen(r.comm, sizeof(r.comm)));
+  const char* comm = reinterpret_cast<const char*>(p + offsetof(vigil_exec_rec, comm));
+  exec_.comm = std::string_view(comm, strnlen(comm, sizeof(r.comm)));
   // A relative filename (execve("./x")) is resolved against the cwd.
   if (!exec_.filename.empty() && exec_.filename.front() != '/' && !exec_.cwd.empty()) {
     exec_.filename = Resolve(exec_.cwd, exec_.filename);
   }
+  // fd-relative execs (execveat with a dirfd, fexecve) are named "/dev/fd/N[/path]" by the
+  // kernel: they are execveat even when the syscall number was not readable.
+  if (exec_.filename.substr(0, 8) == "/dev/fd/") out->type = EventType::kExecveat;
   exec_.ppid = r.ppid;
   exec_.sid = r.sid;
   exec_.pgid = r.pgid;

@@ -1,75 +1,219 @@
-// Kernel test: loads the real probes, execs a child with a unique argv, reads the exec
-// record back from the ring buffer. Fails (never skips) when the kernel refuses the probes.
-#include <bpf/libbpf.h>
+// Kernel tests: process life cycle through the Sensor API (exec, fork/clone, exit, fileless
+// exec from a memfd), the raw_tp fallback, the daemon's own tgid exclusion and live interest
+// updates. Each test matches only its own children / unique markers.
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <climits>
 #include <cstring>
 #include <string>
 
 #include <gtest/gtest.h>
 
-#include "vigil.skel.h"
-#include "wire.h"
+#include "sensor_harness.h"
 
+namespace vigil {
 namespace {
 
-struct Seen {
-  pid_t child = 0;
-  bool found = false;
-  std::string filename;
-  uint32_t ppid = 0;
-};
+using testing::OwnedEvent;
+using testing::RunChild;
+using testing::WaitFor;
 
-int OnRecord(void* ctx, void* data, size_t size) {
-  auto* seen = static_cast<Seen*>(ctx);
-  if (size < sizeof(vigil_hdr)) return 0;
-  const auto* hdr = static_cast<const vigil_hdr*>(data);
-  if (hdr->type != VIGIL_REC_EXEC || size < sizeof(vigil_exec_rec)) return 0;
-  const auto* rec = static_cast<const vigil_exec_rec*>(data);
-  if (static_cast<pid_t>(hdr->tgid) == seen->child) {
-    seen->found = true;
-    seen->filename.assign(rec->filename, strnlen(rec->filename, sizeof(rec->filename)));
-    seen->ppid = rec->ppid;
-  }
-  return 0;
+void ExpectExecOfChild(Sensor& sensor) {
+  int status = 0;
+  pid_t child = RunChild(
+      [] {
+        execl("/bin/true", "true", "vigil-exec-probe-marker", "second arg",
+              static_cast<char*>(nullptr));
+        return 127;
+      },
+      &status);
+  ASSERT_GT(child, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto evs = WaitFor(sensor, [&](const Event& ev) {
+    return ev.type == EventType::kExecve && ev.tgid == static_cast<uint32_t>(child);
+  });
+  ASSERT_EQ(evs.size(), 1u) << "no exec event for child " << child;
+  const OwnedEvent& e = evs[0];
+  ASSERT_TRUE(e.has_exec);
+  EXPECT_EQ(e.res, 0);
+  EXPECT_EQ(e.filename, "/bin/true");
+  char real[PATH_MAX];
+  ASSERT_NE(realpath("/bin/true", real), nullptr);
+  EXPECT_EQ(e.exepath, real);
+  EXPECT_EQ(e.comm, "true");
+  EXPECT_EQ(e.argv, std::string("true\0vigil-exec-probe-marker\0second arg", 39));
+  char cwd[PATH_MAX];
+  ASSERT_NE(getcwd(cwd, sizeof(cwd)), nullptr);
+  EXPECT_EQ(e.cwd, cwd);
+  EXPECT_EQ(e.exec.ppid, static_cast<uint32_t>(getpid()));
+  EXPECT_EQ(e.exec.uid, getuid());
+  EXPECT_EQ(e.exec.euid, geteuid());
+  EXPECT_EQ(e.exec.sid, static_cast<uint32_t>(getsid(0)));
+  struct stat st {};
+  ASSERT_EQ(stat(real, &st), 0);
+  EXPECT_EQ(e.exec.exe_ino, st.st_ino);
+  EXPECT_FALSE(e.exec.exe_from_memfd);
+  EXPECT_FALSE(e.cgroup.empty());
+  EXPECT_EQ(e.cgroup.front(), '/');
+  // wall clock: within a minute of now
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  int64_t now_ns = now.tv_sec * 1000000000LL + now.tv_nsec;
+  EXPECT_LT(std::llabs(now_ns - static_cast<int64_t>(e.ts_ns)), 60LL * 1000000000LL);
 }
 
-TEST(ExecProbe, SeesChildExec) {
-  vigil_bpf* skel = vigil_bpf__open();
-  ASSERT_NE(skel, nullptr) << "open: " << strerror(errno);
-  skel->rodata->self_tgid = 0;
-  int err = vigil_bpf__load(skel);
-  ASSERT_EQ(err, 0) << "load refused: " << strerror(-err);
-  err = vigil_bpf__attach(skel);
-  ASSERT_EQ(err, 0) << "attach refused: " << strerror(-err);
+TEST(SensorProcess, ExecCarriesImageArgvCwdAndIds) {
+  Sensor* sensor = testing::SharedSensor();
+  ASSERT_NE(sensor, nullptr);
+  EXPECT_EQ(sensor->hook_mode(), "tp_btf");
+  ExpectExecOfChild(*sensor);
+}
 
-  Seen seen;
-  ring_buffer* rb = ring_buffer__new(bpf_map__fd(skel->maps.events), OnRecord, &seen, nullptr);
-  ASSERT_NE(rb, nullptr);
-
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    execl("/bin/true", "true", "vigil-exec-probe-marker", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  seen.child = child;
+TEST(SensorProcess, ForkReportsChildAndExitReportsCode) {
+  Sensor* sensor = testing::SharedSensor();
+  ASSERT_NE(sensor, nullptr);
   int status = 0;
-  waitpid(child, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  pid_t child = RunChild([] { return 7; }, &status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+  const uint32_t me = static_cast<uint32_t>(getpid());
+  const uint32_t kid = static_cast<uint32_t>(child);
+  auto evs = WaitFor(*sensor, [&](const Event& ev) {
+    return (ev.fork && ev.tgid == me && ev.fork->child_tgid == kid) ||
+           (ev.type == EventType::kProcExit && ev.tgid == kid);
+  }, 2);
+  ASSERT_EQ(evs.size(), 2u);
+  const OwnedEvent* fork_ev = nullptr;
+  const OwnedEvent* exit_ev = nullptr;
+  for (const auto& e : evs) (e.has_fork ? fork_ev : exit_ev) = &e;
+  ASSERT_NE(fork_ev, nullptr);
+  ASSERT_NE(exit_ev, nullptr);
+  EXPECT_TRUE(fork_ev->type == EventType::kClone || fork_ev->type == EventType::kClone3 ||
+              fork_ev->type == EventType::kFork);
+  EXPECT_EQ(fork_ev->res, child);
+  EXPECT_EQ(fork_ev->fork.child_tid, kid);
+  EXPECT_EQ(fork_ev->fork.flags & CLONE_THREAD, 0u);
+  EXPECT_EQ(exit_ev->exit_code, 7);
+  EXPECT_EQ(exit_ev->tid, kid);
+}
 
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!seen.found && std::chrono::steady_clock::now() < deadline) {
-    ring_buffer__poll(rb, 100);
-  }
-  ring_buffer__free(rb);
-  vigil_bpf__destroy(skel);
+TEST(SensorProcess, MemfdExecIsFileless) {
+  Sensor* sensor = testing::SharedSensor();
+  ASSERT_NE(sensor, nullptr);
+  int status = 0;
+  pid_t child = RunChild(
+      [] {
+        int fd = memfd_create("vigil-memfd-marker", 0);
+        if (fd < 0) return 10;
+        int src = open("/bin/true", O_RDONLY);
+        if (src < 0) return 11;
+        char buf[65536];
+        ssize_t n;
+        while ((n = read(src, buf, sizeof(buf))) > 0) {
+          if (write(fd, buf, static_cast<size_t>(n)) != n) return 12;
+        }
+        close(src);
+        char arg0[] = "memfd-true";
+        char* argv[] = {arg0, nullptr};
+        char* envp[] = {nullptr};
+        fexecve(fd, argv, envp);
+        return 13;
+      },
+      &status);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  const uint32_t kid = static_cast<uint32_t>(child);
+  auto evs = WaitFor(*sensor, [&](const Event& ev) {
+    return ev.tgid == kid &&
+           (ev.type == EventType::kMemfdCreate || ev.type == EventType::kExecveat ||
+            ev.type == EventType::kExecve);
+  }, 2);
+  ASSERT_EQ(evs.size(), 2u);
+  EXPECT_EQ(evs[0].type, EventType::kMemfdCreate);
+  EXPECT_EQ(evs[0].Str(ArgId::kName), "vigil-memfd-marker");
+  EXPECT_GE(evs[0].res, 0);
+  EXPECT_EQ(evs[0].Num(ArgId::kFd), evs[0].res);
+  EXPECT_EQ(evs[1].type, EventType::kExecveat) << evs[1].filename;
+  ASSERT_TRUE(evs[1].has_exec);
+  EXPECT_TRUE(evs[1].exec.exe_from_memfd);
+  EXPECT_EQ(evs[1].argv, "memfd-true");
+  EXPECT_NE(evs[1].exepath.find("memfd:vigil-memfd-marker"), std::string::npos) << evs[1].exepath;
+}
 
-  ASSERT_TRUE(seen.found) << "no exec record for child " << child;
-  EXPECT_EQ(seen.filename, "/bin/true");
-  EXPECT_EQ(seen.ppid, static_cast<uint32_t>(getpid()));
+TEST(SensorProcess, RawTracepointFallbackWorks) {
+  SensorOptions o = testing::TestOptions();
+  o.hook_mode = "raw_tp";
+  std::string error;
+  auto sensor = Sensor::Open(o, &error);
+  ASSERT_NE(sensor, nullptr) << error;
+  EXPECT_EQ(sensor->hook_mode(), "raw_tp");
+  ExpectExecOfChild(*sensor);
+}
+
+TEST(SensorProcess, OwnTgidIsNeverTraced) {
+  SensorOptions o = testing::TestOptions();
+  o.self_tgid = static_cast<uint32_t>(getpid());
+  std::string error;
+  auto sensor = Sensor::Open(o, &error);
+  ASSERT_NE(sensor, nullptr) << error;
+  const std::string marker = "/vigil-self-marker-" + std::to_string(getpid());
+  // Both the parent and a child try to open the same missing path.
+  EXPECT_LT(open(marker.c_str(), O_RDONLY), 0);
+  int status = 0;
+  pid_t child = RunChild([&] { return open(marker.c_str(), O_RDONLY) < 0 ? 0 : 1; }, &status);
+  auto evs = WaitFor(*sensor, [&](const Event& ev) {
+    const Arg* a = ev.Find(ArgId::kName);
+    return ev.type == EventType::kOpenat && a && a->str == marker;
+  }, 2, 1500);
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].tgid, static_cast<uint32_t>(child));
+}
+
+TEST(SensorProcess, InterestUpdatesLive) {
+  SensorOptions o = testing::TestOptions();
+  o.interest.reset();
+  o.interest.set(static_cast<std::size_t>(EventType::kMkdirat));
+  o.interest.set(static_cast<std::size_t>(EventType::kMkdir));
+  std::string error;
+  auto sensor = Sensor::Open(o, &error);
+  ASSERT_NE(sensor, nullptr) << error;
+  const std::string marker = "/vigil-interest-marker-" + std::to_string(getpid());
+  auto is_marker_open = [&](const Event& ev) {
+    const Arg* a = ev.Find(ArgId::kName);
+    return ev.tgid == static_cast<uint32_t>(getpid()) && ev.type == EventType::kOpenat && a &&
+           a->str == marker;
+  };
+  EXPECT_LT(open(marker.c_str(), O_RDONLY), 0);
+  EXPECT_TRUE(WaitFor(*sensor, is_marker_open, 1, 300).empty());
+  auto all = o.interest;
+  all.set(static_cast<std::size_t>(EventType::kOpenat));
+  sensor->SetInterest(all);
+  EXPECT_LT(open(marker.c_str(), O_RDONLY), 0);
+  EXPECT_EQ(WaitFor(*sensor, is_marker_open, 1, 3000).size(), 1u);
+}
+
+TEST(SensorProcess, ArgsCapturedAtEnterMatchExit) {
+  SensorOptions o = testing::TestOptions();
+  o.capture_args_at_enter = true;
+  o.interest.reset();
+  o.interest.set(static_cast<std::size_t>(EventType::kOpenat));
+  std::string error;
+  auto sensor = Sensor::Open(o, &error);
+  ASSERT_NE(sensor, nullptr) << error;
+  const std::string marker = "/vigil-enter-marker-" + std::to_string(getpid());
+  EXPECT_LT(open(marker.c_str(), O_RDONLY | O_CLOEXEC), 0);
+  auto evs = WaitFor(*sensor, [&](const Event& ev) {
+    const Arg* a = ev.Find(ArgId::kName);
+    return ev.type == EventType::kOpenat && a && a->str == marker;
+  });
+  ASSERT_EQ(evs.size(), 1u);
+  EXPECT_EQ(evs[0].res, -ENOENT);
+  EXPECT_EQ(evs[0].Num(ArgId::kFlags), O_RDONLY | O_CLOEXEC);
+  EXPECT_EQ(evs[0].Num(ArgId::kDirfd), AT_FDCWD);
 }
 
 }  // namespace
+}  // namespace vigil
