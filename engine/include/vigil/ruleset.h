@@ -1,0 +1,72 @@
+// ruleset.h — a compiled, immutable set of rules indexed by event type, and evaluation.
+// Built by rule_loader.h. Owned through shared_ptr<const Ruleset>; every method is const
+// and thread safe (the user database refresh inside is internally synchronised).
+// Evaluate() is the hot path: it allocates nothing when no rule matches (scratch space is
+// on the stack), and builds one Alert per match.
+#pragma once
+
+#include <bitset>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vigil/alert.h"
+#include "vigil/event.h"
+#include "vigil/event_types.h"
+#include "vigil/priority.h"
+#include "vigil/process_table.h"
+
+namespace vigil {
+
+enum class MatchMode : uint8_t {
+  kAll,    // every matching rule alerts (default)
+  kFirst,  // only the first matching rule, in load order
+};
+
+struct RuleInfo {
+  std::string name;
+  std::string description;
+  Priority priority = Priority::kWarning;
+  std::vector<std::string> tags;
+  std::string source = "syscall";
+  bool enabled = true;     // active in this ruleset
+  std::string condition;   // the condition as written (after append/override)
+  std::string file;        // where the rule was defined
+  int line = 0;
+  std::vector<std::string> event_types;  // empty = every type
+};
+
+class Ruleset {
+ public:
+  ~Ruleset();
+  Ruleset(const Ruleset&) = delete;
+  Ruleset& operator=(const Ruleset&) = delete;
+
+  // Calls on_match for each matching active rule (one call in MatchMode::kFirst).
+  // Returns the number of matches.
+  std::size_t Evaluate(const Event& ev, const ProcessTable& table,
+                       const std::function<void(const Alert&)>& on_match) const;
+  // Counts matching rules without building alerts (benchmarks, tests); never allocates.
+  std::size_t CountMatches(const Event& ev, const ProcessTable& table) const;
+
+  // Event types some active rule can match (for the kernel syscall-interest bitmap).
+  // A rule without an evt.type restriction makes every type interesting.
+  std::bitset<kEventTypeCount> InterestingEventTypes() const;
+
+  std::size_t rule_count() const;          // active rules
+  std::vector<RuleInfo> rules() const;     // every compiled rule, active or not, load order
+  MatchMode mode() const;
+  const std::string& hostname() const;
+
+  struct Impl;
+
+ private:
+  explicit Ruleset(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  friend class RulesetBuilder;
+};
+
+}  // namespace vigil

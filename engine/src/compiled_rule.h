@@ -1,0 +1,52 @@
+// compiled_rule.h — one rule ready to evaluate: condition tree, output template, metadata;
+// and Ruleset::Impl, the immutable container the loader fills. Engine-internal; immutable
+// after the loader hands the Ruleset out (then read concurrently, hot path).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiled_condition.h"
+#include "vigil/ruleset.h"
+#include "vigil/user_db.h"
+
+namespace vigil {
+
+struct OutputTemplate {
+  struct Segment {
+    std::string literal;  // used when !is_field
+    bool is_field = false;
+    FieldRef field;
+  };
+  std::vector<Segment> segments;
+  std::vector<std::size_t> unique_fields;  // indexes into segments, first use of each field
+};
+
+struct CompiledRule {
+  RuleInfo info;
+  CondNodePtr condition;
+  OutputTemplate output;
+  EventTypeSet types;
+  bool any_type = false;
+  bool active = false;
+};
+
+struct Ruleset::Impl {
+  std::vector<std::unique_ptr<CompiledRule>> rules;  // load order
+  std::array<std::vector<const CompiledRule*>, kEventTypeCount> by_type;  // incl. any-type rules
+  EventTypeSet interesting;
+  MatchMode mode = MatchMode::kAll;
+  std::string hostname;
+  std::unique_ptr<UserDb> users;
+  std::size_t active = 0;
+};
+
+class RulesetBuilder {
+ public:
+  // Indexes the active rules by event type and wraps the result.
+  static std::shared_ptr<const Ruleset> Build(std::unique_ptr<Ruleset::Impl> impl);
+};
+
+}  // namespace vigil

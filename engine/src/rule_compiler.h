@@ -1,0 +1,67 @@
+// rule_compiler.h — stage 4 of loading: turns collected definitions into CompiledRules.
+// Parses each macro once, expands macros (with cycle detection) and named lists, resolves
+// fields, type-checks operators and operands, compiles regexes and list sets, adds
+// exceptions, and computes each rule's event types. Engine-internal, cold path,
+// single-threaded.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "compiled_rule.h"
+#include "rule_collector.h"
+#include "vigil/condition_parser.h"
+
+namespace vigil {
+
+class RuleCompiler {
+ public:
+  RuleCompiler(const CollectedRules& defs, std::vector<Diagnostic>* diagnostics);
+
+  // Compiles one rule; on error reports it and returns nullptr. *skipped is set when the
+  // rule was dropped on purpose (skip-if-unknown-filter) rather than because of an error.
+  std::unique_ptr<CompiledRule> Compile(const RuleDef& rule, bool* skipped);
+
+  // Compiles a bare condition (tests, fuzzers). Returns nullptr and sets *error on failure.
+  CondNodePtr CompileCondition(const std::string& text, std::string* error);
+
+  std::size_t unknown_event_type_names() const { return unknown_evt_names_.size(); }
+
+ private:
+  struct MacroEntry {
+    bool parsed = false;
+    ConditionPtr ast;  // null when the macro has a syntax error
+  };
+  struct Scope {  // where the AST being compiled comes from
+    const SourceText* text;
+    std::string macro;  // "" for the rule's own condition
+  };
+  struct Failure {
+    SourcePos pos;
+    std::string message;
+    bool unknown_field = false;
+  };
+
+  CondNodePtr CompileNode(const ConditionAst& ast, const Scope& scope, int depth);
+  CondNodePtr CompileCheck(const ConditionAst& ast, const Scope& scope);
+  bool ExpandOperands(const std::vector<OperandAst>& in, bool list_op, std::vector<std::string>* out);
+  bool ExpandList(const std::string& name, int depth, std::vector<std::string>* out);
+  CondNodePtr CompileExceptions(const RuleDef& rule);
+  bool CompileOutput(const RuleDef& rule, OutputTemplate* out);
+  bool Fail(const Scope& scope, std::size_t offset, std::string msg, bool unknown_field = false);
+  MacroEntry* Macro(const std::string& name);
+
+  const CollectedRules& defs_;
+  std::vector<Diagnostic>* diags_;
+  std::map<std::string, MacroEntry> macros_;
+  std::vector<std::string> macro_stack_;
+  std::set<std::string> unknown_evt_names_;
+  std::string current_rule_;
+  std::unique_ptr<Failure> failure_;
+  SourceText scratch_text_;
+};
+
+}  // namespace vigil

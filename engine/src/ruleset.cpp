@@ -1,0 +1,125 @@
+// ruleset.cpp — evaluation and alert building (see ruleset.h).
+#include <unistd.h>
+
+#include "compiled_rule.h"
+#include "vigil/ruleset.h"
+
+namespace vigil {
+namespace {
+
+Alert MakeAlert(const CompiledRule& rule, EvalContext& ctx, const std::string& hostname) {
+  Alert a;
+  a.ts_ns = ctx.ev().ts_ns;
+  a.rule = rule.info.name;
+  a.priority = rule.info.priority;
+  a.source = rule.info.source;
+  a.hostname = hostname;
+  a.tags = rule.info.tags;
+  Value values[EvalContext::kMaxValues];
+  for (const auto& seg : rule.output.segments) {
+    if (!seg.is_field) {
+      a.output += seg.literal;
+      continue;
+    }
+    int n = ExtractValues(seg.field, ctx, values);
+    a.output += RenderValue(seg.field, n > 0 ? values[0] : Value{}, ctx);
+  }
+  for (std::size_t idx : rule.output.unique_fields) {
+    const FieldRef& f = rule.output.segments[idx].field;
+    AlertField af;
+    af.name = f.display;
+    int n = ExtractValues(f, ctx, values);
+    if (n > 0) {
+      const Value& v = values[0];
+      switch (v.kind) {
+        case Value::Kind::kNone: break;
+        case Value::Kind::kStr:
+        case Value::Kind::kIp:
+          af.kind = AlertField::Kind::kString;
+          af.str = std::string(RenderValue(f, v, ctx));
+          break;
+        case Value::Kind::kBool:
+          af.kind = AlertField::Kind::kBool;
+          af.b = v.num != 0;
+          break;
+        case Value::Kind::kNum:
+          if (f.type == FieldType::kUint64 || f.type == FieldType::kAbsTime || f.type == FieldType::kPort) {
+            af.kind = AlertField::Kind::kUint;
+            af.u = static_cast<uint64_t>(v.num);
+          } else {
+            af.kind = AlertField::Kind::kInt;
+            af.i = v.num;
+          }
+          break;
+      }
+    }
+    a.output_fields.push_back(std::move(af));
+  }
+  return a;
+}
+
+template <typename OnMatch>
+std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const ProcessTable& table, OnMatch&& on_match) {
+  auto t = static_cast<std::size_t>(ev.type);
+  if (t >= kEventTypeCount) return 0;
+  const auto& bucket = impl.by_type[t];
+  if (bucket.empty()) return 0;
+  if (impl.users) impl.users->MaybeRefresh();
+  EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
+  std::size_t matches = 0;
+  for (const CompiledRule* rule : bucket) {
+    if (!rule->condition->Eval(ctx)) continue;
+    ++matches;
+    on_match(*rule, ctx);
+    if (impl.mode == MatchMode::kFirst) break;
+  }
+  return matches;
+}
+
+}  // namespace
+
+Ruleset::Ruleset(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ruleset::~Ruleset() = default;
+
+std::size_t Ruleset::Evaluate(const Event& ev, const ProcessTable& table,
+                              const std::function<void(const Alert&)>& on_match) const {
+  return EvaluateImpl(*impl_, ev, table, [&](const CompiledRule& rule, EvalContext& ctx) {
+    Alert a = MakeAlert(rule, ctx, impl_->hostname);
+    if (on_match) on_match(a);
+  });
+}
+
+std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table) const {
+  return EvaluateImpl(*impl_, ev, table, [](const CompiledRule&, EvalContext&) {});
+}
+
+std::bitset<kEventTypeCount> Ruleset::InterestingEventTypes() const { return impl_->interesting; }
+std::size_t Ruleset::rule_count() const { return impl_->active; }
+MatchMode Ruleset::mode() const { return impl_->mode; }
+const std::string& Ruleset::hostname() const { return impl_->hostname; }
+
+std::vector<RuleInfo> Ruleset::rules() const {
+  std::vector<RuleInfo> out;
+  out.reserve(impl_->rules.size());
+  for (const auto& r : impl_->rules) {
+    out.push_back(r->info);
+    out.back().enabled = r->active;
+  }
+  return out;
+}
+
+std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Impl> impl) {
+  impl->active = 0;
+  impl->interesting.reset();
+  for (auto& b : impl->by_type) b.clear();
+  for (const auto& r : impl->rules) {
+    if (!r->active) continue;
+    ++impl->active;
+    impl->interesting |= r->types;
+    for (std::size_t t = 0; t < kEventTypeCount; ++t)
+      if (r->types.test(t)) impl->by_type[t].push_back(r.get());
+  }
+  return std::shared_ptr<const Ruleset>(new Ruleset(std::move(impl)));
+}
+
+}  // namespace vigil
