@@ -1,13 +1,41 @@
-// cmd_validate.cpp — `vigil validate`: Check rule files; print every problem as file:line:col.
+// cmd_validate.cpp — `vigil validate -r FILE...`: loads rule files and reports every problem
+// as file:line:col. Exit 0 when everything loads (warnings go to stderr), 1 on any error.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "commands.h"
+#include "vigil/rule_loader.h"
 
 namespace vigil::cli {
 
 Runner AddValidateCommand(CLI::App& app) {
-  app.add_subcommand("validate", "Check rule files; print every problem as file:line:col");
-  return [] { return NotYet("validate"); };
+  auto* cmd = app.add_subcommand("validate", "Check rule files; print every problem as file:line:col");
+  auto files = std::make_shared<std::vector<std::string>>();
+  auto quiet_warnings = std::make_shared<bool>(false);
+  cmd->add_option("-r,--rules,files", *files, "Rule files or directories (loaded in order)")->required();
+  cmd->add_flag("--no-warnings", *quiet_warnings, "Do not print warnings");
+  return [files, quiet_warnings] {
+    LoadOptions opts;
+    LoadResult r = LoadRuleFiles(*files, opts);
+    for (const auto& d : r.diagnostics) {
+      if (d.warning && *quiet_warnings) continue;
+      std::fprintf(d.warning ? stderr : stdout, "%s\n", d.ToString().c_str());
+    }
+    if (!r.ok()) {
+      std::fprintf(stdout, "%zu error(s), %zu warning(s)\n", r.errors(), r.warnings());
+      return 1;
+    }
+    std::fprintf(stdout,
+                 "OK: %zu rules (%zu active, %zu disabled, %zu inactive non-syscall source), "
+                 "%zu macros, %zu lists loaded; %zu warning(s)\n",
+                 r.rules + r.inactive_source_rules, r.ruleset->rule_count(), r.disabled_rules,
+                 r.inactive_source_rules, r.macros, r.lists, r.warnings());
+    return 0;
+  };
 }
 
 }  // namespace vigil::cli
