@@ -56,9 +56,13 @@ bool ProgramSink::Spawn() noexcept {
   for (std::string& s : argv_storage_) argv.push_back(s.data());
   argv.push_back(nullptr);
   int fds[2];
+  int status_fds[2];  // close-on-exec: EOF means exec succeeded, 4 bytes are its errno
   if (::pipe2(fds, O_CLOEXEC) != 0) return false;
   UniqueFd read_end(fds[0]);
   UniqueFd write_end(fds[1]);
+  if (::pipe2(status_fds, O_CLOEXEC) != 0) return false;
+  UniqueFd status_read(status_fds[0]);
+  UniqueFd status_write(status_fds[1]);
   const pid_t pid = ::fork();
   if (pid < 0) return false;
   if (pid == 0) {
@@ -69,13 +73,38 @@ bool ProgramSink::Spawn() noexcept {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the worker thread blocks SIGPIPE
     ::signal(SIGPIPE, SIG_DFL);
     ::execvp(argv[0], argv.data());
+    const int exec_errno = errno;
+    [[maybe_unused]] ssize_t n = ::write(status_write.get(), &exec_errno, sizeof exec_errno);
     _exit(127);
+  }
+  status_write.reset();
+  int exec_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(status_read.get(), &exec_errno, sizeof exec_errno);
+  } while (n < 0 && errno == EINTR);
+  ++starts_;
+  started_at_ = std::chrono::steady_clock::now();
+  if (n == static_cast<ssize_t>(sizeof exec_errno)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    spdlog::warn("program output {}: cannot execute: {}", argv_storage_[0], std::strerror(exec_errno));
+    ScheduleRestart();
+    return false;
   }
   pid_ = pid;
   stdin_ = std::move(write_end);
-  started_at_ = std::chrono::steady_clock::now();
-  ++starts_;
   return true;
+}
+
+void ProgramSink::ScheduleRestart() noexcept {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - started_at_ >= kStableRun) {
+    backoff_ = std::chrono::milliseconds(0);  // it ran fine for a while: restart at once
+  } else {
+    backoff_ = backoff_.count() == 0 ? options_.restart_backoff : std::min(backoff_ * 2, kMaxBackoff);
+  }
+  next_start_ = now + backoff_;
 }
 
 bool ProgramSink::ReapIfExited() noexcept {
@@ -84,15 +113,14 @@ bool ProgramSink::ReapIfExited() noexcept {
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == 0) return true;
   // Exited (or already reaped): schedule a restart with backoff.
-  const auto now = std::chrono::steady_clock::now();
-  if (now - started_at_ >= kStableRun) {
-    backoff_ = std::chrono::milliseconds(0);  // it ran fine for a while: restart at once
+  ScheduleRestart();
+  if (WIFSIGNALED(status)) {
+    spdlog::warn("program output {}: killed by signal {}, restarting in {} ms", argv_storage_[0],
+                 WTERMSIG(status), backoff_.count());
   } else {
-    backoff_ = backoff_.count() == 0 ? options_.restart_backoff : std::min(backoff_ * 2, kMaxBackoff);
+    spdlog::warn("program output {}: exited with status {}, restarting in {} ms",
+                 argv_storage_[0], WEXITSTATUS(status), backoff_.count());
   }
-  next_start_ = now + backoff_;
-  spdlog::warn("program output {}: exited (status {}), restarting in {} ms", argv_storage_[0],
-               status, backoff_.count());
   pid_ = -1;
   stdin_.reset();
   return false;

@@ -41,7 +41,9 @@ class ProgramSink final : public Sink {
 
  private:
   bool EnsureRunning() noexcept;
+  // Starts the program; false (and a restart scheduled) if it could not be executed.
   bool Spawn() noexcept;
+  void ScheduleRestart() noexcept;
   // Reaps the child if it exited; returns true if it is (still) running.
   bool ReapIfExited() noexcept;
   void StopChild(std::chrono::milliseconds grace) noexcept;
