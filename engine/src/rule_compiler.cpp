@@ -356,6 +356,10 @@ CondNodePtr RuleCompiler::CompileExceptions(const RuleDef& rule) {
     scratch_text_ = SourceText{};
     scratch_text_.spans.push_back({0, ex.pos});
     Scope scope{&scratch_text_, ""};
+    if (ex.fields.empty() && !ex.values.empty()) {
+      Fail(scope, 0, "exception '" + ex.name + "' has values but no 'fields'");
+      return nullptr;
+    }
     std::vector<ConditionPtr> fields;
     for (const auto& f : ex.fields) {
       auto r = ParseCondition(f + " exists");

@@ -330,7 +330,7 @@ class Reader {
               if (!ReadExceptionValue(v, name, &ev)) return false;
               t.push_back(std::move(ev));
             }
-            if (t.size() != x.fields.size()) {
+            if (!x.fields.empty() && t.size() != x.fields.size()) {
               Error(tuple.Mark(), name, "exception '" + x.name + "': a value has " + std::to_string(t.size()) +
                                             " entries but there are " + std::to_string(x.fields.size()) + " fields");
               return false;
