@@ -143,8 +143,9 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
         st.unix_path = std::string_view(up, strnlen(up, ulen));
       }
       // The probe reads the socket as local -> remote; Falco's tuple is client -> server,
-      // so the accepting (server) side swaps.
-      if (spec->desc.fd_arg == VIGIL_FD_RES) {
+      // so the accepting (server) side swaps, and
+      // bind reports the bound (server) address as d*.
+      if (spec->desc.fd_arg == VIGIL_FD_RES || spec->type == EventType::kBind) {
         std::swap(st.sip, st.dip);
         std::swap(st.sport, st.dport);
       }

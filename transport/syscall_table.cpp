@@ -151,7 +151,7 @@ SyscallTable::SyscallTable() {
   add(SYS_connect, E::kConnect, D().Tuple(0).Addr(1, 2), {Int(A::kFd, 0)});
   add(SYS_accept, E::kAccept, D().Tuple(VIGIL_FD_RES), {Res(A::kFd)});
   add(SYS_accept4, E::kAccept4, D().Tuple(VIGIL_FD_RES), {Res(A::kFd), Raw(A::kFlags, 3)});
-  add(SYS_bind, E::kBind, D().Addr(1, 2), {Int(A::kFd, 0)});
+  add(SYS_bind, E::kBind, D().Tuple(0), {Int(A::kFd, 0)});
   add(SYS_listen, E::kListen, D(), {Int(A::kFd, 0), Int(A::kBacklog, 1)});
   add(SYS_sendto, E::kSendto, D().Tuple(0).Addr(4, 5), {Int(A::kFd, 0), Raw(A::kSize, 2)});
   add(SYS_recvfrom, E::kRecvfrom, D().Tuple(0), {Int(A::kFd, 0), Raw(A::kSize, 2)});

@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,6 +44,7 @@ struct OwnedEvent {
   bool has_fork = false;
   ForkInfo fork;
   int32_t exit_code = 0;
+  mutable ExecInfo exec_view_;  // rebuilt by AsEvent(): views into this object's strings
 
   explicit OwnedEvent(const Event& ev) {
     type = ev.type;
@@ -75,6 +78,33 @@ struct OwnedEvent {
     }
     exit_code = ev.exit_code;
   }
+  // A view of this copy as an Event (valid while this object lives, unchanged).
+  Event AsEvent() const {
+    Event ev;
+    ev.type = type;
+    ev.ts_ns = ts_ns;
+    ev.tid = tid;
+    ev.tgid = tgid;
+    ev.res = res;
+    for (const auto& a : args) {
+      if (a.is_str) ev.AddStr(a.id, a.str);
+      else ev.AddNum(a.id, a.num);
+    }
+    ev.has_tuple = has_tuple;
+    ev.tuple = tuple;
+    ev.tuple.unix_path = unix_path;
+    exec_view_ = exec;
+    exec_view_.filename = filename;
+    exec_view_.exepath = exepath;
+    exec_view_.comm = comm;
+    exec_view_.args = argv;
+    exec_view_.cwd = cwd;
+    exec_view_.cgroup = cgroup;
+    ev.exec = has_exec ? &exec_view_ : nullptr;
+    ev.fork = has_fork ? &fork : nullptr;
+    ev.exit_code = exit_code;
+    return ev;
+  }
   const OwnedArg* Find(ArgId id) const {
     for (const auto& a : args)
       if (a.id == id) return &a;
@@ -90,6 +120,13 @@ struct OwnedEvent {
   }
 };
 
+// Wall clock in ns (events carry wall-clock timestamps).
+inline uint64_t WallNowNs() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ULL + static_cast<uint64_t>(ts.tv_nsec);
+}
+
 inline SensorOptions TestOptions() {
   SensorOptions o;
   o.self_tgid = 0;  // tests trace their own process
@@ -97,16 +134,43 @@ inline SensorOptions TestOptions() {
   return o;
 }
 
-// Polls `sensor` until `match` accepted `want` events or the timeout passes.
+// Process ids whose events the harness keeps (this process and children it forked).
+inline std::vector<uint32_t>& TrackedTgids() {
+  static std::vector<uint32_t> tgids{static_cast<uint32_t>(getpid())};
+  return tgids;
+}
+inline void Track(pid_t pid) { TrackedTgids().push_back(static_cast<uint32_t>(pid)); }
+
+// Every event of a tracked tgid each sensor delivered so far: several WaitFor calls can
+// look for different events of the same action without consuming each other's.
+inline std::vector<OwnedEvent>& LogOf(Sensor& sensor) {
+  static std::map<Sensor*, std::vector<OwnedEvent>> logs;
+  return logs[&sensor];
+}
+
+// Polls `sensor` until `match` accepted `want` events (already logged ones count) or the
+// timeout passes. Returns the matching events in arrival order.
 inline std::vector<OwnedEvent> WaitFor(Sensor& sensor,
                                        const std::function<bool(const Event&)>& match,
                                        std::size_t want = 1, int timeout_ms = 5000) {
+  auto& log = LogOf(sensor);
   std::vector<OwnedEvent> out;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::function<void(const Event&)> cb = [&](const Event& ev) {
-    if (match(ev)) out.emplace_back(ev);
+    const auto& tracked = TrackedTgids();
+    if (std::find(tracked.begin(), tracked.end(), ev.tgid) == tracked.end() &&
+        !(ev.fork && std::find(tracked.begin(), tracked.end(), ev.fork->child_tgid) !=
+                         tracked.end())) {
+      return;
+    }
+    log.emplace_back(ev);
   };
-  while (out.size() < want && std::chrono::steady_clock::now() < deadline) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::size_t scanned = 0;
+  for (;;) {
+    for (; scanned < log.size(); ++scanned) {
+      if (match(log[scanned].AsEvent())) out.push_back(log[scanned]);
+    }
+    if (out.size() >= want || std::chrono::steady_clock::now() >= deadline) break;
     int n = sensor.Poll(50, cb);
     if (n < 0) {
       ADD_FAILURE() << "Poll failed: " << n;
@@ -147,7 +211,10 @@ template <typename Fn>
 pid_t RunChild(Fn fn, int* status) {
   pid_t child = fork();
   if (child == 0) _exit(fn());
-  if (child > 0) waitpid(child, status, 0);
+  if (child > 0) {
+    Track(child);
+    waitpid(child, status, 0);
+  }
   return child;
 }
 
