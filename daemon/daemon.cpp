@@ -4,8 +4,13 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <future>
 #include <thread>
 
@@ -16,6 +21,7 @@
 #include "vigil/process_table.h"
 #include "vigil/rule_loader.h"
 #include "vigil/ruleset.h"
+#include "vigil/self_protection.h"
 #include "vigil/sensor.h"
 
 namespace vigil {
@@ -69,6 +75,13 @@ void SignalHandler(int sig) {
     case SIGUSR1: Daemon::RequestReopen(); break;
     default: break;
   }
+}
+
+std::string ReadWholeFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 std::string Hostname() {
@@ -141,7 +154,36 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   lo.disabled_rules = cfg.disabled_rules;
   lo.disabled_tags = cfg.disabled_tags;
   lo.enabled_rules = cfg.enabled_rules;
-  out.result = LoadRuleFiles(cfg.rules_files, lo);
+  std::vector<std::pair<std::string, std::string>> docs;
+  SelfProtectionTargets targets;
+  targets.pid = static_cast<uint32_t>(getpid());
+  std::error_code ec;
+  targets.binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (!opts.config_path.empty())
+    targets.files.push_back(std::filesystem::absolute(opts.config_path, ec).string());
+  for (const auto& path : cfg.rules_files) {
+    std::string abs = std::filesystem::absolute(path, ec).string();
+    if (std::filesystem::is_directory(abs, ec)) {
+      targets.directories.push_back(abs);
+      std::vector<std::string> names;
+      for (const auto& e : std::filesystem::directory_iterator(abs, ec)) {
+        auto ext = e.path().extension();
+        if (e.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) names.push_back(e.path());
+      }
+      std::sort(names.begin(), names.end());
+      for (const auto& n : names) docs.emplace_back(n, ReadWholeFile(n));
+    } else {
+      targets.files.push_back(abs);
+      std::ifstream probe(path);
+      if (!probe) {
+        out.errors.push_back(path + ":1:1: error: cannot read rules file");
+        return out;
+      }
+      docs.emplace_back(path, ReadWholeFile(path));
+    }
+  }
+  if (cfg.self_protection) docs.emplace_back(kSelfProtectionDocName, SelfProtectionRules(targets));
+  out.result = LoadRuleStrings(docs, lo);
   out.ruleset = out.result.ruleset;
   if (!out.ruleset || out.ruleset->rule_count() == 0) {
     out.errors.push_back("no usable rule was loaded from the configured rules files");

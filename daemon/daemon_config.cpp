@@ -192,6 +192,7 @@ bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& o
   }
   ok &= Read(root, "stats_interval_s", &cfg.stats_interval_s, f, errors);
   ok &= Read(root, "refuse_insecure_files", &cfg.refuse_insecure_files, f, errors);
+  ok &= Read(root, "self_protection", &cfg.self_protection, f, errors);
   YAML::Node metrics = root["metrics"];
   ok &= CheckMap(metrics, "metrics", f, errors);
   if (metrics && metrics.IsMap()) {
@@ -214,7 +215,8 @@ bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& o
   cfg.outputs = outputs ? YAML::Clone(outputs) : YAML::Node(YAML::NodeType::Map);
 
   static const char* kKnown[] = {"rules_files", "engine", "sensor", "stats_interval_s",
-                                 "metrics", "log", "outputs", "refuse_insecure_files"};
+                                 "metrics", "log", "outputs", "refuse_insecure_files",
+                                 "self_protection"};
   for (const auto& kv : root) {
     std::string k = kv.first.as<std::string>();
     bool known = false;

@@ -31,6 +31,7 @@ struct DaemonConfig {
   std::string log_format = "text";        // text | json (journald-friendly: one JSON per line)
   // checks
   bool refuse_insecure_files = true;      // refuse config/rules writable by non-root
+  bool self_protection = true;            // built-in tamper-detection rules (self_protection.h)
   // outputs: handed whole to the outputs stage's parser
   YAML::Node outputs;
 };
