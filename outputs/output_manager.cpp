@@ -1,7 +1,11 @@
 #include "vigil/output_manager.h"
 
 #include "vigil/file_sink.h"
+#include "vigil/http_sink.h"
+#include "vigil/program_sink.h"
 #include "vigil/stdout_sink.h"
+#include "vigil/syslog_sink.h"
+#include "vigil/unix_socket_sink.h"
 
 namespace vigil {
 
@@ -107,6 +111,26 @@ std::unique_ptr<OutputManager> OutputManager::Create(const OutputsConfig& config
     } else {
       manager->AddSink(sink_options("file", config.file), std::move(sink));
     }
+  }
+  if (config.syslog.enabled) {
+    manager->AddSink(sink_options("syslog", config.syslog),
+                     std::make_unique<SyslogSink>(config.syslog.options));
+  }
+  if (config.http.enabled) {
+    manager->AddSink(sink_options("http", config.http),
+                     std::make_unique<HttpSink>(config.http.options, config.http.format));
+  }
+  if (config.program.enabled) {
+    if (config.program.options.command.empty()) {
+      errors->push_back("outputs.program: command is empty");
+    } else {
+      manager->AddSink(sink_options("program", config.program),
+                       std::make_unique<ProgramSink>(config.program.options));
+    }
+  }
+  if (config.unix_socket.enabled) {
+    manager->AddSink(sink_options("unix_socket", config.unix_socket),
+                     std::make_unique<UnixSocketSink>(config.unix_socket.options));
   }
   if (errors->size() != errors_before) return nullptr;
   return manager;

@@ -11,9 +11,13 @@
 #include <yaml-cpp/yaml.h>
 
 #include "vigil/file_sink.h"
+#include "vigil/http_sink.h"
 #include "vigil/output_format.h"
 #include "vigil/priority.h"
+#include "vigil/program_sink.h"
 #include "vigil/rate_limiter.h"
+#include "vigil/syslog_sink.h"
+#include "vigil/unix_socket_sink.h"
 
 namespace vigil {
 
@@ -31,6 +35,18 @@ struct StdoutSinkConfig : SinkCommonConfig {
 struct FileSinkConfig : SinkCommonConfig {
   FileSinkOptions options;
 };
+struct SyslogSinkConfig : SinkCommonConfig {
+  SyslogSinkOptions options;
+};
+struct HttpSinkConfig : SinkCommonConfig {
+  HttpSinkOptions options;
+};
+struct ProgramSinkConfig : SinkCommonConfig {
+  ProgramSinkOptions options;
+};
+struct UnixSocketSinkConfig : SinkCommonConfig {
+  UnixSocketSinkOptions options;
+};
 
 struct OutputsConfig {
   Priority min_priority = Priority::kDebug;
@@ -38,10 +54,16 @@ struct OutputsConfig {
   RateLimitConfig rate_limit;
   StdoutSinkConfig stdout_sink;
   FileSinkConfig file;
+  SyslogSinkConfig syslog;
+  HttpSinkConfig http;
+  ProgramSinkConfig program;
+  UnixSocketSinkConfig unix_socket;
 };
 
 // Fills *config from the `outputs:` node (keys left out keep their defaults). Every
-// problem is appended to *errors as "line:col: outputs.key: what"; returns errors-free.
+// problem is appended to *errors as "line:col: outputs.key: what" (1-based) and parsing
+// goes on, so one run reports every mistake; returns true when there was none. Unknown
+// keys are errors (they are usually typos).
 // An undefined/null node leaves the defaults and succeeds.
 bool ParseOutputsConfig(const YAML::Node& outputs_section, OutputsConfig* config,
                         std::vector<std::string>* errors);
