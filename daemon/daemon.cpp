@@ -185,7 +185,8 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   if (cfg.self_protection) docs.emplace_back(kSelfProtectionDocName, SelfProtectionRules(targets));
   out.result = LoadRuleStrings(docs, lo);
   out.ruleset = out.result.ruleset;
-  if (!out.ruleset || out.ruleset->rule_count() == 0) {
+  std::size_t self_rules = cfg.self_protection ? kSelfProtectionRuleCount : 0;
+  if (!out.ruleset || out.ruleset->rule_count() <= self_rules) {
     out.errors.push_back("no usable rule was loaded from the configured rules files");
   }
 
@@ -338,6 +339,10 @@ int Daemon::Run() {
         pending_reload.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       Loaded next = pending_reload.get();
       if (next.result.ruleset) LogDiagnostics(next.result);
+      if (next.errors.empty() && next.result.errors() > 0) {
+        next.errors.push_back(std::to_string(next.result.errors()) +
+                              " rule error(s): a reload must load cleanly");
+      }
       if (!next.errors.empty()) {
         for (const auto& e : next.errors) spdlog::error("reload refused: {}", e);
         spdlog::error("reload refused: keeping the previous rules and config");

@@ -25,7 +25,7 @@ class SelfProtection : public ::testing::Test {
     LoadResult r = LoadRuleStrings({{kSelfProtectionDocName, SelfProtectionRules(t)}}, {});
     for (const auto& d : r.diagnostics) ADD_FAILURE() << d.ToString();
     ASSERT_TRUE(r.ok());
-    ASSERT_EQ(r.ruleset->rule_count(), 4u);
+    ASSERT_EQ(r.ruleset->rule_count(), kSelfProtectionRuleCount);
     rules_ = r.ruleset;
     Process attacker;
     attacker.pid = 100;

@@ -5,6 +5,7 @@
 // user's rules. Cold path; pure function.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,5 +24,7 @@ std::string SelfProtectionRules(const SelfProtectionTargets& targets);
 
 // The document name used in diagnostics for the generated rules.
 inline constexpr const char* kSelfProtectionDocName = "<vigil self-protection>";
+// How many rules SelfProtectionRules() generates.
+inline constexpr std::size_t kSelfProtectionRuleCount = 4;
 
 }  // namespace vigil
