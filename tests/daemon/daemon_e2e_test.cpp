@@ -1,8 +1,16 @@
 // Kernel suite: starts the real daemon (`vigil run`) with a temporary rules file and
 // config, performs real actions, and asserts the alerts that reach the sinks.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -193,6 +201,188 @@ TEST_F(DaemonE2E, BadConfigFailsWithPositionedError) {
   ASSERT_TRUE(WaitUntil([&] { return !v.Running(); }, 20s));
   EXPECT_EQ(v.Stop(), 1);
   EXPECT_NE(v.Log().find(cfg + ":2:15: error: engine.match_mode"), std::string::npos) << v.Log();
+}
+
+// A loopback HTTP collector (like Falcosidekick) that records POSTed bodies.
+class HttpCollector {
+ public:
+  explicit HttpCollector(int status) {
+    server_.Post("/", [this, status](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      bodies_.push_back(req.body);
+      content_types_.push_back(req.get_header_value("Content-Type"));
+      res.status = status;
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~HttpCollector() {
+    server_.stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  std::string All() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string out;
+    for (auto& b : bodies_) out += b + "\n";
+    return out;
+  }
+  std::size_t Count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return bodies_.size();
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+  std::vector<std::string> content_types_;
+};
+
+TEST_F(DaemonE2E, HttpSinkPostsFalcoJsonToCollector) {
+  HttpCollector collector(200);
+  ASSERT_GT(collector.port(), 0);
+  std::string marker = UniqueMarker("vigil-e2e-http");
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Http Rule", marker));
+  Start(Config(dir_, rules,
+               "  http: {enabled: true, url: \"http://127.0.0.1:" + std::to_string(collector.port()) +
+                   "/\", format: json}\n"));
+  std::vector<nlohmann::json> alerts;
+  const nlohmann::json* a = ExecUntilAlert("E2E Http Rule", marker, 15s, &alerts);
+  ASSERT_NE(a, nullptr) << vigil_->Log();
+  int64_t pid = (*a)["output_fields"]["proc.pid"].get<int64_t>();
+  ASSERT_TRUE(WaitUntil([&] { return collector.All().find(marker) != std::string::npos; }, 10s))
+      << vigil_->Log();
+  // Each POST body is one Falco JSON alert (what Falcosidekick expects).
+  bool matched = false;
+  std::istringstream in(collector.All());
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || j.value("rule", "") != "E2E Http Rule") continue;
+    if (j["output_fields"]["proc.pid"] == pid) matched = true;
+  }
+  EXPECT_TRUE(matched) << collector.All();
+  EXPECT_EQ(vigil_->Stop(), 0);
+}
+
+TEST_F(DaemonE2E, FailingHttpSinkDoesNotStallDetection) {
+  HttpCollector broken(500);
+  // A port with nothing listening: connection refused.
+  int probe = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
+  int dead_port = ntohs(addr.sin_port);
+  close(probe);
+
+  std::string marker = UniqueMarker("vigil-e2e-dead");
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Dead Sink Rule", marker));
+  // The file sink gets alerts; the HTTP sink points at a collector answering 500 (and the
+  // unix socket sink at a path nobody listens on).
+  Start(Config(dir_, rules,
+               "  http: {enabled: true, url: \"http://127.0.0.1:" + std::to_string(broken.port()) +
+                   "/\", timeout_ms: 500, retries: 1}\n"
+               "  unix_socket: {enabled: true, path: " + dir_.path() + "/nobody.sock}\n"));
+  for (int i = 0; i < 5; ++i) {
+    std::vector<nlohmann::json> alerts;
+    ASSERT_NE(ExecUntilAlert("E2E Dead Sink Rule", marker + "-" + std::to_string(i), 10s, &alerts),
+              nullptr)
+        << "detection stalled at alert " << i << "\n" << vigil_->Log();
+  }
+  EXPECT_GE(broken.Count(), 1u);
+  uint16_t port = MetricsPort();
+  ASSERT_GT(port, 0);
+  httplib::Client client("127.0.0.1", port);
+  std::string body;
+  std::smatch m;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto res = client.Get("/metrics");
+        body = res ? res->body : "";
+        return std::regex_search(body, m, std::regex("vigil_sink_failed_total\\{sink=\"http[^\"]*\"\\} ([1-9]\\d*)"));
+      },
+      15s))
+      << body;
+  EXPECT_EQ(vigil_->Stop(), 0);
+}
+
+// Reads datagrams on a loopback UDP port (an RFC 5424 syslog collector).
+TEST_F(DaemonE2E, SyslogUdpAndUnixSocketSinksDeliver) {
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(udp, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  socklen_t len = sizeof(addr);
+  getsockname(udp, reinterpret_cast<sockaddr*>(&addr), &len);
+  timeval tv{0, 200000};
+  setsockopt(udp, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+
+  std::string sock_path = dir_.path() + "/alerts.sock";
+  int us = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un ua{};
+  ua.sun_family = AF_UNIX;
+  std::snprintf(ua.sun_path, sizeof(ua.sun_path), "%s", sock_path.c_str());
+  ASSERT_EQ(bind(us, reinterpret_cast<sockaddr*>(&ua), sizeof(ua)), 0);
+  ASSERT_EQ(listen(us, 4), 0);
+
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::string syslog_data, unix_data;
+  std::thread reader([&] {
+    char buf[65536];
+    int conn = -1;
+    timeval utv{0, 200000};
+    setsockopt(us, SOL_SOCKET, SO_RCVTIMEO, &utv, sizeof(utv));
+    while (!stop) {
+      ssize_t n = recv(udp, buf, sizeof(buf), 0);
+      if (n > 0) {
+        std::lock_guard<std::mutex> lock(mu);
+        syslog_data.append(buf, static_cast<std::size_t>(n)).push_back('\n');
+      }
+      if (conn < 0) {
+        conn = accept(us, nullptr, nullptr);
+        if (conn >= 0) setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &utv, sizeof(utv));
+      } else {
+        n = recv(conn, buf, sizeof(buf), 0);
+        if (n > 0) {
+          std::lock_guard<std::mutex> lock(mu);
+          unix_data.append(buf, static_cast<std::size_t>(n));
+        }
+      }
+    }
+    if (conn >= 0) close(conn);
+  });
+
+  std::string marker = UniqueMarker("vigil-e2e-syslog");
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Syslog Rule", marker));
+  Start(Config(dir_, rules,
+               "  syslog: {enabled: true, transport: udp, host: 127.0.0.1, port: " +
+                   std::to_string(ntohs(addr.sin_port)) + ", format: json}\n"
+               "  unix_socket: {enabled: true, path: " + sock_path + ", format: json}\n"));
+  std::vector<nlohmann::json> alerts;
+  ASSERT_NE(ExecUntilAlert("E2E Syslog Rule", marker, 15s, &alerts), nullptr) << vigil_->Log();
+  bool got = WaitUntil(
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return syslog_data.find(marker) != std::string::npos &&
+               unix_data.find(marker) != std::string::npos;
+      },
+      10s);
+  stop = true;
+  reader.join();
+  close(udp);
+  close(us);
+  ASSERT_TRUE(got) << "syslog: " << syslog_data << "\nunix: " << unix_data << "\n" << vigil_->Log();
+  // RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG"
+  EXPECT_TRUE(std::regex_search(syslog_data, std::regex("^<\\d{1,3}>1 \\d{4}-\\d\\d-\\d\\dT")))
+      << syslog_data;
+  EXPECT_EQ(vigil_->Stop(), 0);
 }
 
 }  // namespace
