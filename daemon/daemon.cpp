@@ -291,6 +291,7 @@ int Daemon::Run() {
   }
 
   std::future<Loaded> pending_reload;
+  Clock::time_point reload_started;
   auto on_alert = [&s](const Alert& alert) {
     s.metrics.alerts.fetch_add(1, std::memory_order_relaxed);
     s.metrics.CountAlert(alert.rule);
@@ -333,6 +334,7 @@ int Daemon::Run() {
     if (g_reload.exchange(false) && !pending_reload.valid()) {
       spdlog::info("SIGHUP: reloading config and rules");
       DaemonOptions opts = options_;
+      reload_started = Clock::now();
       pending_reload = std::async(std::launch::async, [opts] { return LoadEverything(opts, true); });
     }
     if (pending_reload.valid() &&
@@ -356,7 +358,8 @@ int Daemon::Run() {
         s.sensor->SetInterest(interest_for(*s.ruleset));
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.reloads_ok.fetch_add(1);
-        spdlog::info("reload done: {} active rules", s.ruleset->rule_count());
+        double ms = std::chrono::duration<double, std::milli>(Clock::now() - reload_started).count();
+        spdlog::info("reload done in {:.1f} ms: {} active rules", ms, s.ruleset->rule_count());
       }
     }
     if (now >= next_snapshot) {
