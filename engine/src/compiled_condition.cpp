@@ -3,6 +3,8 @@
 
 #include <fnmatch.h>
 
+#include <functional>
+
 #include <cctype>
 #include <cstring>
 
@@ -28,15 +30,16 @@ bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
 
-bool InNet(const IpAddr& addr, const Operand& net) {
-  if (!net.is_ip || addr.len != net.ip.len) return false;
+bool InNet(const Value& addr, const Operand& net) {
+  if (!net.is_ip || addr.str.size() != net.ip.len) return false;
+  const uint8_t* bytes = addr.ip_bytes();
   unsigned bits = net.prefix_len;
   std::size_t full = bits / 8;
-  if (std::memcmp(addr.bytes.data(), net.ip.bytes.data(), full) != 0) return false;
+  if (std::memcmp(bytes, net.ip.bytes.data(), full) != 0) return false;
   unsigned rest = bits % 8;
   if (rest == 0) return true;
   uint8_t mask = static_cast<uint8_t>(0xff << (8 - rest));
-  return (addr.bytes[full] & mask) == (net.ip.bytes[full] & mask);
+  return (bytes[full] & mask) == (net.ip.bytes[full] & mask);
 }
 
 }  // namespace
@@ -133,7 +136,7 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
       if (!ip) return false;
       bool any = false;
       for (const auto& o : operands) {
-        if (InNet(v.ip, o)) {
+        if (InNet(v, o)) {
           any = true;
           break;
         }
@@ -170,6 +173,11 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
       return regex && RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *regex);
     case CmpOp::kIn:
     case CmpOp::kIntersects:
+      if (small_set) {
+        for (const auto& o : operands)
+          if (o.str.size() == s.size() && std::memcmp(o.str.data(), s.data(), s.size()) == 0) return true;
+        return false;
+      }
       return str_set.count(s) != 0;
     case CmpOp::kPmatch: {
       // Any directory prefix of s (or s itself) in the set.
@@ -187,7 +195,66 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
   return false;
 }
 
-EventTypeSet PossibleEventTypes(const CondNode& node) {
+namespace {
+const CondNode& Unwrap(const CondNode& n) {
+  const CondNode* p = &n;
+  while (p->kind == CondNode::Kind::kMemo) p = static_cast<const MemoNode*>(p)->body.get();
+  return *p;
+}
+}  // namespace
+
+namespace {
+
+void ForEachChild(CondNode& n, const std::function<void(CondNodePtr&)>& f) {
+  switch (n.kind) {
+    case CondNode::Kind::kAnd: for (auto& c : static_cast<AndNode&>(n).children) f(c); break;
+    case CondNode::Kind::kOr: for (auto& c : static_cast<OrNode&>(n).children) f(c); break;
+    case CondNode::Kind::kNot: f(static_cast<NotNode&>(n).child); break;
+    case CondNode::Kind::kMemo: f(static_cast<MemoNode&>(n).body); break;
+    default: break;
+  }
+}
+
+void CountMemos(CondNode* n, std::vector<uint32_t>& uses, std::unordered_set<CondNode*>& seen) {
+  if (!seen.insert(n).second) return;
+  ForEachChild(*n, [&](CondNodePtr& c) {
+    if (c->kind == CondNode::Kind::kMemo) {
+      auto slot = static_cast<MemoNode&>(*c).slot;
+      if (slot < uses.size()) ++uses[slot];
+    }
+    CountMemos(c.get(), uses, seen);
+  });
+}
+
+void Inline(CondNodePtr& p, const std::vector<uint32_t>& uses, std::unordered_set<CondNode*>& seen) {
+  while (p->kind == CondNode::Kind::kMemo) {
+    auto& m = static_cast<MemoNode&>(*p);
+    if (m.slot >= uses.size() || uses[m.slot] > 1) break;
+    CondNodePtr body = m.body;
+    p = body;
+  }
+  if (!seen.insert(p.get()).second) return;
+  ForEachChild(*p, [&](CondNodePtr& c) { Inline(c, uses, seen); });
+}
+
+}  // namespace
+
+void InlineSingleUseMemos(const std::vector<CondNodePtr*>& roots, uint32_t slots) {
+  std::vector<uint32_t> uses(slots, 0);
+  std::unordered_set<CondNode*> seen;
+  for (CondNodePtr* r : roots) {
+    if ((*r)->kind == CondNode::Kind::kMemo) {
+      auto slot = static_cast<MemoNode&>(**r).slot;
+      if (slot < uses.size()) ++uses[slot];
+    }
+    CountMemos(r->get(), uses, seen);
+  }
+  seen.clear();
+  for (CondNodePtr* r : roots) Inline(*r, uses, seen);
+}
+
+EventTypeSet PossibleEventTypes(const CondNode& node_in) {
+  const CondNode& node = Unwrap(node_in);
   EventTypeSet all;
   all.set();
   switch (node.kind) {
@@ -204,7 +271,7 @@ EventTypeSet PossibleEventTypes(const CondNode& node) {
       return s;
     }
     case CondNode::Kind::kNot: {
-      const CondNode& child = *static_cast<const NotNode&>(node).child;
+      const CondNode& child = Unwrap(*static_cast<const NotNode&>(node).child);
       if (child.kind == CondNode::Kind::kEvtType) return ~static_cast<const EvtTypeNode&>(child).types;
       if (child.kind == CondNode::Kind::kConst) return static_cast<const ConstNode&>(child).value ? EventTypeSet{} : all;
       return all;
@@ -212,6 +279,7 @@ EventTypeSet PossibleEventTypes(const CondNode& node) {
     case CondNode::Kind::kConst:
       return static_cast<const ConstNode&>(node).value ? all : EventTypeSet{};
     case CondNode::Kind::kCheck:
+    case CondNode::Kind::kMemo:
       return all;
   }
   return all;

@@ -22,13 +22,13 @@ using EventTypeSet = std::bitset<kEventTypeCount>;
 
 class CondNode {
  public:
-  enum class Kind : uint8_t { kAnd, kOr, kNot, kConst, kEvtType, kCheck };
+  enum class Kind : uint8_t { kAnd, kOr, kNot, kConst, kEvtType, kCheck, kMemo };
   explicit CondNode(Kind k) : kind(k) {}
   virtual ~CondNode() = default;
   virtual bool Eval(EvalContext& ctx) const noexcept = 0;
   const Kind kind;
 };
-using CondNodePtr = std::unique_ptr<CondNode>;
+using CondNodePtr = std::shared_ptr<CondNode>;
 
 class AndNode final : public CondNode {
  public:
@@ -104,6 +104,7 @@ class CheckNode final : public CondNode {
   bool ip = false;                 // compare addresses / networks
   std::vector<Operand> operands;   // 1 for binary ops, n for lists
   std::unordered_set<std::string_view> str_set;  // `in`/`intersects` (views into operands)
+  bool small_set = false;          // few values: linear scan beats hashing
   std::unordered_set<int64_t> num_set;
   std::unordered_set<std::string_view> prefix_set;  // pmatch: normalised directory prefixes
   std::unique_ptr<RE2> regex;
@@ -114,6 +115,28 @@ class CheckNode final : public CondNode {
   bool MatchOne(const Value& v, EvalContext& ctx) const noexcept;
   bool MatchAgainst(const Value& v, const Value& rhs, EvalContext& ctx) const noexcept;
 };
+
+// Caches the result of a shared sub-tree (a macro body, or a check used by several rules)
+// for the current event: each distinct macro/check is evaluated at most once per event.
+class MemoNode final : public CondNode {
+ public:
+  MemoNode(std::shared_ptr<CondNode> b, uint32_t s) : CondNode(Kind::kMemo), body(std::move(b)), slot(s) {}
+  bool Eval(EvalContext& ctx) const noexcept override {
+    EvalMemo* m = ctx.memo();
+    if (!m) return body->Eval(ctx);
+    if (m->gen[slot] == m->current) return m->value[slot] != 0;
+    bool r = body->Eval(ctx);
+    m->gen[slot] = m->current;
+    m->value[slot] = r ? 1 : 0;
+    return r;
+  }
+  std::shared_ptr<CondNode> body;
+  uint32_t slot;
+};
+
+// Replaces memo nodes whose slot is referenced only once by their body (a memo only pays
+// off when a macro or check is shared). Cold path, after compiling every rule.
+void InlineSingleUseMemos(const std::vector<CondNodePtr*>& roots, uint32_t slots);
 
 // Types of events for which `node` can be true (Falco's evttype inference).
 EventTypeSet PossibleEventTypes(const CondNode& node);

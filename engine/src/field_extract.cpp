@@ -32,30 +32,13 @@ bool IsSocketTupleEvent(EventType t) {
   }
 }
 
-Value Str(std::string_view s) {
-  Value v;
-  v.kind = Value::Kind::kStr;
-  v.str = s;
-  return v;
-}
-Value Num(int64_t n) {
-  Value v;
-  v.kind = Value::Kind::kNum;
-  v.num = n;
-  return v;
-}
-Value Bool(bool b) {
-  Value v;
-  v.kind = Value::Kind::kBool;
-  v.num = b ? 1 : 0;
-  return v;
-}
-Value Ip(const IpAddr& a) {
-  Value v;
-  if (a.len == 0) return v;
-  v.kind = Value::Kind::kIp;
-  v.ip = a;
-  return v;
+inline Value Str(std::string_view s) { return Value{Value::Kind::kStr, 0, s}; }
+inline Value Num(int64_t n) { return Value{Value::Kind::kNum, n, {}}; }
+inline Value Bool(bool b) { return Value{Value::Kind::kBool, b ? 1 : 0, {}}; }
+// `a` must outlive the value (it lives in the EvalContext's FdView).
+inline Value Ip(const IpAddr& a) {
+  if (a.len == 0) return Value{};
+  return Value{Value::Kind::kIp, 0, std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.len)};
 }
 
 IpAddr IpFrom(uint16_t family, const std::array<uint8_t, 16>& bytes) {
@@ -141,10 +124,10 @@ std::string_view FormatTime(uint64_t ts_ns, int style, EvalContext& ctx) {
   return std::string_view(buf, static_cast<std::size_t>(n < 0 ? 0 : (n > 47 ? 47 : n)));
 }
 
-std::string_view RenderIp(const IpAddr& a, EvalContext& ctx) {
+std::string_view RenderIp(const Value& v, EvalContext& ctx) {
   char* buf = ctx.Alloc(INET6_ADDRSTRLEN);
   if (!buf) return {};
-  if (!inet_ntop(a.len == 4 ? AF_INET : AF_INET6, a.bytes.data(), buf, INET6_ADDRSTRLEN)) return {};
+  if (!inet_ntop(v.str.size() == 4 ? AF_INET : AF_INET6, v.ip_bytes(), buf, INET6_ADDRSTRLEN)) return {};
   return std::string_view(buf);
 }
 
@@ -916,7 +899,7 @@ std::string_view RenderValue(const FieldRef& ref, const Value& v, EvalContext& c
     case Value::Kind::kNone: return "<NA>";
     case Value::Kind::kStr: return v.str;
     case Value::Kind::kBool: return v.num ? "true" : "false";
-    case Value::Kind::kIp: return RenderIp(v.ip, ctx);
+    case Value::Kind::kIp: return RenderIp(v, ctx);
     case Value::Kind::kNum: {
       char* buf = ctx.Alloc(24);
       if (!buf) return "<NA>";

@@ -24,13 +24,14 @@ struct IpAddr {
   std::array<uint8_t, 16> bytes{};
 };
 
-// One extracted value.
+// One extracted value. Small and trivially copyable (hot path): an address (kIp) is a
+// view of its 4 or 16 bytes in `str`.
 struct Value {
   enum class Kind : uint8_t { kNone, kStr, kNum, kBool, kIp };
   Kind kind = Kind::kNone;
-  std::string_view str;
   int64_t num = 0;
-  IpAddr ip;
+  std::string_view str;
+  const uint8_t* ip_bytes() const noexcept { return reinterpret_cast<const uint8_t*>(str.data()); }
 };
 
 enum class Transformer : uint8_t { kToLower, kToUpper, kB64, kBasename, kLen };
@@ -65,6 +66,13 @@ struct FdView {
   bool connected = false;
 };
 
+// Per-thread memo of shared sub-tree results, invalidated per event by bumping `current`.
+struct EvalMemo {
+  std::vector<uint32_t> gen;
+  std::vector<uint8_t> value;
+  uint32_t current = 0;
+};
+
 class EvalContext {
  public:
   static constexpr std::size_t kArenaSize = 16384;
@@ -76,6 +84,8 @@ class EvalContext {
       : ev_(ev), table_(table), users_(users), hostname_(hostname) {}
 
   const Event& ev() const noexcept { return ev_; }
+  EvalMemo* memo() const noexcept { return memo_; }
+  void set_memo(EvalMemo* m) noexcept { memo_ = m; }
   const ProcessTable& table() const noexcept { return table_; }
   std::string_view hostname() const noexcept { return hostname_; }
 
@@ -98,6 +108,7 @@ class EvalContext {
   const ProcessTable& table_;
   const UserDb* users_;
   std::string_view hostname_;
+  EvalMemo* memo_ = nullptr;
   bool proc_done_ = false, parent_done_ = false, fd_done_ = false, users_done_ = false;
   const Process* proc_ = nullptr;
   const Process* parent_ = nullptr;

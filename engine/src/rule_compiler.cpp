@@ -68,6 +68,19 @@ bool IsNumericType(FieldType t) {
 
 bool IsListOp(CmpOp op) { return op == CmpOp::kIn || op == CmpOp::kIntersects || op == CmpOp::kPmatch; }
 
+std::string TransformerKey(const FieldRef& f) {
+  std::string k;
+  for (Transformer t : f.transformers) k += std::to_string(static_cast<int>(t)) + ",";
+  return k;
+}
+
+// Identity of a compiled check: field, transformers, operator and expanded values.
+std::string MemoKey(const FieldRef& f, const std::string& op, const std::vector<std::string>& values) {
+  std::string k = f.display + "\x1f" + TransformerKey(f) + "\x1f" + op;
+  for (const auto& v : values) k += "\x1f" + v;
+  return k;
+}
+
 std::string Lowered(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -180,12 +193,34 @@ CondNodePtr RuleCompiler::CompileNode(const ConditionAst& ast, const Scope& scop
         Fail(scope, ast.pos, "macro '" + ast.macro + "' has errors (reported at its definition)");
         return nullptr;
       }
+      auto cached = compiled_macros_.find(ast.macro);
+      if (cached != compiled_macros_.end()) {
+        if (cached->second.failure) {
+          if (!failure_) failure_ = std::make_unique<Failure>(*cached->second.failure);
+          return nullptr;
+        }
+        return std::make_unique<MemoNode>(cached->second.node, cached->second.slot);
+      }
       const MacroDef& def = defs_.macros[defs_.macro_index.at(ast.macro)];
       macro_stack_.push_back(ast.macro);
       Scope inner{&def.condition, ast.macro};
-      auto n = CompileNode(*m->ast, inner, depth + 1);
+      CondNodePtr body = CompileNode(*m->ast, inner, depth + 1);
       macro_stack_.pop_back();
-      return n;
+      SharedNode& entry = compiled_macros_[ast.macro];
+      if (!body) {
+        if (failure_) entry.failure = std::make_unique<Failure>(*failure_);
+        else entry.failure = std::make_unique<Failure>(Failure{{}, "macro '" + ast.macro + "' failed", false});
+        return nullptr;
+      }
+      // A bare evt.type test is cheaper than a memo lookup.
+      if (body->kind == CondNode::Kind::kEvtType || body->kind == CondNode::Kind::kMemo ||
+          body->kind == CondNode::Kind::kConst) {
+        compiled_macros_.erase(ast.macro);
+        return body;
+      }
+      entry.node = std::shared_ptr<CondNode>(std::move(body));
+      entry.slot = next_slot_++;
+      return std::make_unique<MemoNode>(entry.node, entry.slot);
     }
     case ConditionAst::Kind::kCheck:
       return CompileCheck(ast, scope);
@@ -194,6 +229,20 @@ CondNodePtr RuleCompiler::CompileNode(const ConditionAst& ast, const Scope& scop
 }
 
 CondNodePtr RuleCompiler::CompileCheck(const ConditionAst& ast, const Scope& scope) {
+  std::string key;
+  CondNodePtr n = CompileCheckRaw(ast, scope, &key);
+  if (!n || key.empty()) return n;
+  auto it = compiled_checks_.find(key);
+  if (it == compiled_checks_.end()) {
+    SharedNode entry;
+    entry.node = std::shared_ptr<CondNode>(std::move(n));
+    entry.slot = next_slot_++;
+    it = compiled_checks_.emplace(key, std::move(entry)).first;
+  }
+  return std::make_unique<MemoNode>(it->second.node, it->second.slot);
+}
+
+CondNodePtr RuleCompiler::CompileCheckRaw(const ConditionAst& ast, const Scope& scope, std::string* memo_key) {
   CmpOp op;
   if (!ParseCmpOp(ast.op, &op)) {
     Fail(scope, ast.pos, "unknown operator '" + ast.op + "'");
@@ -228,6 +277,7 @@ CondNodePtr RuleCompiler::CompileCheck(const ConditionAst& ast, const Scope& sco
   auto n = std::make_unique<CheckNode>();
   n->op = op;
   if (op == CmpOp::kExists) {
+    *memo_key = MemoKey(field, ast.op, {});
     n->field = std::move(field);
     return n;
   }
@@ -245,6 +295,7 @@ CondNodePtr RuleCompiler::CompileCheck(const ConditionAst& ast, const Scope& sco
       return nullptr;
     }
     n->rhs_is_field = true;
+    *memo_key = MemoKey(field, ast.op, {"val(" + n->rhs_field.display + ")" + TransformerKey(n->rhs_field)});
     n->field = std::move(field);
     return n;
   }
@@ -344,7 +395,9 @@ CondNodePtr RuleCompiler::CompileCheck(const ConditionAst& ast, const Scope& sco
       if (op == CmpOp::kPmatch) n->prefix_set.insert(o.str);
       else n->str_set.insert(o.str);
     }
+    n->small_set = n->operands.size() <= 6;
   }
+  *memo_key = MemoKey(field, ast.op, values);
   n->field = std::move(field);
   return n;
 }

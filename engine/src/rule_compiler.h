@@ -29,6 +29,8 @@ class RuleCompiler {
   CondNodePtr CompileCondition(const std::string& text, std::string* error);
 
   std::size_t unknown_event_type_names() const { return unknown_evt_names_.size(); }
+  // Number of memo slots the compiled rules use (EvalMemo size).
+  uint32_t memo_slots() const { return next_slot_; }
 
  private:
   struct MacroEntry {
@@ -47,12 +49,22 @@ class RuleCompiler {
 
   CondNodePtr CompileNode(const ConditionAst& ast, const Scope& scope, int depth);
   CondNodePtr CompileCheck(const ConditionAst& ast, const Scope& scope);
+  CondNodePtr CompileCheckRaw(const ConditionAst& ast, const Scope& scope, std::string* memo_key);
   bool ExpandOperands(const std::vector<OperandAst>& in, bool list_op, std::vector<std::string>* out);
   bool ExpandList(const std::string& name, int depth, std::vector<std::string>* out);
   CondNodePtr CompileExceptions(const RuleDef& rule);
   bool CompileOutput(const RuleDef& rule, OutputTemplate* out);
   bool Fail(const Scope& scope, std::size_t offset, std::string msg, bool unknown_field = false);
   MacroEntry* Macro(const std::string& name);
+
+  struct SharedNode {
+    std::shared_ptr<CondNode> node;
+    uint32_t slot = 0;
+    std::unique_ptr<Failure> failure;  // the macro failed to compile
+  };
+  std::map<std::string, SharedNode> compiled_macros_;
+  std::map<std::string, SharedNode> compiled_checks_;
+  uint32_t next_slot_ = 0;
 
   const CollectedRules& defs_;
   std::vector<Diagnostic>* diags_;

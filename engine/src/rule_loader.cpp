@@ -86,6 +86,12 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
     }
     impl->rules.push_back(std::move(rule));
   }
+  impl->memo_slots = compiler.memo_slots();
+  {
+    std::vector<CondNodePtr*> roots;
+    for (auto& r : impl->rules) roots.push_back(&r->condition);
+    InlineSingleUseMemos(roots, impl->memo_slots);
+  }
   result.macros = defs.macros.size();
   result.lists = defs.lists.size();
   result.ruleset = RulesetBuilder::Build(std::move(impl));

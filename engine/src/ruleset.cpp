@@ -1,6 +1,8 @@
 // ruleset.cpp — evaluation and alert building (see ruleset.h).
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "compiled_rule.h"
 #include "vigil/ruleset.h"
 
@@ -66,6 +68,18 @@ std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const Proce
   if (bucket.empty()) return 0;
   if (impl.users) impl.users->MaybeRefresh();
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
+  // One memo per thread; it only grows (first event on a thread, or a bigger ruleset).
+  thread_local EvalMemo memo;
+  if (memo.gen.size() < impl.memo_slots) {
+    memo.gen.assign(impl.memo_slots, 0);
+    memo.value.assign(impl.memo_slots, 0);
+    memo.current = 0;
+  }
+  if (++memo.current == 0) {  // wrapped: invalidate everything
+    std::fill(memo.gen.begin(), memo.gen.end(), 0);
+    memo.current = 1;
+  }
+  ctx.set_memo(&memo);
   std::size_t matches = 0;
   for (const CompiledRule* rule : bucket) {
     if (!rule->condition->Eval(ctx)) continue;
