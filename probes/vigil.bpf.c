@@ -470,10 +470,11 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   struct inode *inode = BPF_CORE_READ(exe, f_inode);
   r->exe_ino = BPF_CORE_READ(inode, i_ino);
   if (bpf_core_field_exists(inode->i_ctime_sec)) {
+    /* the top bits of i_ctime_nsec are multigrain flags (I_CTIME_QUERIED) */
     r->exe_ctime_ns = BPF_CORE_READ(inode, i_ctime_sec) * 1000000000ull +
-                      BPF_CORE_READ(inode, i_ctime_nsec);
+                      (BPF_CORE_READ(inode, i_ctime_nsec) & 0x3fffffff);
     r->exe_mtime_ns = BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ull +
-                      BPF_CORE_READ(inode, i_mtime_nsec);
+                      (BPF_CORE_READ(inode, i_mtime_nsec) & 0x3fffffff);
   } else {
     r->exe_ctime_ns = 0;
     r->exe_mtime_ns = 0;

@@ -233,7 +233,7 @@ DecodeResult RecordDecoder::DecodeExec(const unsigned char* p, std::size_t size,
   exec_.exe_upper_layer = (r.flags & VIGIL_EXEC_UPPER) != 0;
   out->exec = &exec_;
   out->AddStr(ArgId::kFilename, exec_.filename);
-  out->AddStr(ArgId::kExe, exec_.exepath);
+  out->AddStr(ArgId::kExe, exec_.args.substr(0, exec_.args.find('\0')));  // argv[0], as Falco
   out->AddStr(ArgId::kCwd, exec_.cwd);
   out->AddNum(ArgId::kPid, r.vpid);
   return DecodeResult::kEvent;
