@@ -1,0 +1,228 @@
+// fire_helper.cpp — a tiny program that performs ONE suspicious behaviour and exits, so the
+// detection kernel tests (detections_fire_test.cpp) can run it under a chosen name
+// (copied to e.g. <tmp>/nginx or /dev/shm/...) and check which upstream Falco rule fires.
+// Test-only. Every action is harmless: reads, temp files, failing syscalls, own children.
+//
+//   fire_helper read <path>                 open(path, O_RDONLY)
+//   fire_helper sleep-read <ms> <path>      sleep, then open(path, O_RDONLY)
+//   fire_helper trunc <path>                open(path, O_WRONLY|O_TRUNC)
+//   fire_helper open-write <path>           open(path, O_WRONLY)
+//   fire_helper symlink <target> <link>     symlink(target, link)
+//   fire_helper hardlink <old> <new>        link(old, new)
+//   fire_helper spawn <path> [argv0 args...]          fork + execv + wait
+//   fire_helper spawn-as <uid> <path> [argv0 args...] fork + setgid/setuid(uid) + execv + wait
+//   fire_helper tty-spawn <pty> <path> [argv0 args...] fork + setsid + controlling tty + execv
+//   fire_helper packet-socket               socket(AF_PACKET, SOCK_RAW)
+//   fire_helper redirect-stdout             loopback TCP connection, dup2(socket, 1)
+//   fire_helper module                      finit_module(/dev/null) (fails: not a module)
+//   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
+//   fire_helper traceme                     PTRACE_TRACEME
+//   fire_helper memfd-exec <path> [argv0 args...]  copy path into a memfd, fexecve it
+// Exit status: 0 when the action ran as intended (a failing syscall the action is about,
+// like finit_module, still counts), 2 on usage errors, 3 when setup failed.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kUsage = 2;
+constexpr int kSetupFailed = 3;
+
+int Fail(const char* what) {
+  std::fprintf(stderr, "fire_helper: %s: %s\n", what, std::strerror(errno));
+  return kSetupFailed;
+}
+
+std::vector<char*> ArgvFrom(int argc, char** argv, int first) {
+  std::vector<char*> out(argv + first, argv + argc);
+  out.push_back(nullptr);
+  return out;
+}
+
+int WaitChild(pid_t child) {
+  int status = 0;
+  if (waitpid(child, &status, 0) < 0) return Fail("waitpid");
+  return 0;
+}
+
+// argv[first] is the path to execute, argv[first+1..] its argv (argv0 first).
+int Spawn(int argc, char** argv, int first, uid_t uid, const char* tty) {
+  if (argc < first + 2) return kUsage;
+  pid_t child = fork();
+  if (child < 0) return Fail("fork");
+  if (child == 0) {
+    if (tty != nullptr) {
+      if (setsid() < 0) _exit(Fail("setsid"));
+      int fd = open(tty, O_RDWR);
+      if (fd < 0) _exit(Fail("open tty"));
+      if (ioctl(fd, TIOCSCTTY, 0) < 0) _exit(Fail("TIOCSCTTY"));
+      dup2(fd, 0);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      if (fd > 2) close(fd);
+    }
+    if (uid != static_cast<uid_t>(-1)) {
+      if (setgid(uid) != 0 || setuid(uid) != 0) _exit(Fail("setuid"));
+    }
+    std::vector<char*> args = ArgvFrom(argc, argv, first + 1);
+    execv(argv[first], args.data());
+    _exit(Fail("execv"));
+  }
+  return WaitChild(child);
+}
+
+int PacketSocket() {
+  int fd = socket(AF_PACKET, SOCK_RAW, 0);
+  if (fd < 0) return Fail("socket(AF_PACKET)");
+  close(fd);
+  return 0;
+}
+
+int RedirectStdout() {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  if (listener < 0) return Fail("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(listener, 1) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return Fail("listen");
+  }
+  int conn = socket(AF_INET, SOCK_STREAM, 0);
+  if (conn < 0) return Fail("socket");
+  if (connect(conn, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return Fail("connect");
+  }
+  int saved = dup(1);
+  if (dup2(conn, 1) != 1) return Fail("dup2");
+  dup2(saved, 1);
+  close(saved);
+  close(conn);
+  close(listener);
+  return 0;
+}
+
+int Module() {
+  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail("open /dev/null");
+  // /dev/null is not a module: the kernel refuses it. The attempt is what is detected.
+  long rc = syscall(SYS_finit_module, fd, "", 0);
+  std::fprintf(stderr, "fire_helper: finit_module -> %ld (%s)\n", rc, rc ? std::strerror(errno) : "ok");
+  close(fd);
+  return 0;
+}
+
+int PtraceAttach() {
+  pid_t target = fork();
+  if (target < 0) return Fail("fork");
+  if (target == 0) {
+    for (;;) pause();
+  }
+  int rc = 0;
+  if (ptrace(PTRACE_ATTACH, target, nullptr, nullptr) != 0) {
+    rc = Fail("PTRACE_ATTACH");
+  } else {
+    int status = 0;
+    waitpid(target, &status, 0);
+    ptrace(PTRACE_DETACH, target, nullptr, nullptr);
+  }
+  kill(target, SIGKILL);  // our own child
+  waitpid(target, nullptr, 0);
+  return rc;
+}
+
+int Traceme() {
+  if (ptrace(PTRACE_TRACEME, 0, nullptr, nullptr) != 0) return Fail("PTRACE_TRACEME");
+  return 0;
+}
+
+int MemfdExec(int argc, char** argv) {
+  if (argc < 4) return kUsage;
+  int src = open(argv[2], O_RDONLY | O_CLOEXEC);
+  if (src < 0) return Fail("open source");
+  int mem = static_cast<int>(syscall(SYS_memfd_create, "vigil-fire", 0));
+  if (mem < 0) return Fail("memfd_create");
+  char buf[65536];
+  for (;;) {
+    ssize_t n = read(src, buf, sizeof(buf));
+    if (n < 0) return Fail("read");
+    if (n == 0) break;
+    if (write(mem, buf, static_cast<size_t>(n)) != n) return Fail("write memfd");
+  }
+  close(src);
+  std::vector<char*> args = ArgvFrom(argc, argv, 3);
+  char* envp[] = {nullptr};
+  fexecve(mem, args.data(), envp);
+  return Fail("fexecve");
+}
+
+int SleepMs(long ms) {
+  timespec ts{ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+  return 0;
+}
+
+int OpenAndClose(const char* path, int flags) {
+  int fd = open(path, flags | O_CLOEXEC, 0600);
+  if (fd < 0) return Fail(path);
+  close(fd);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return kUsage;
+  const std::string action = argv[1];
+  if (action == "read" && argc == 3) return OpenAndClose(argv[2], O_RDONLY);
+  if (action == "sleep-read" && argc == 4) {
+    SleepMs(std::atol(argv[2]));
+    return OpenAndClose(argv[3], O_RDONLY);
+  }
+  if (action == "trunc" && argc == 3) return OpenAndClose(argv[2], O_WRONLY | O_TRUNC);
+  if (action == "open-write" && argc == 3) return OpenAndClose(argv[2], O_WRONLY | O_CREAT);
+  if (action == "symlink" && argc == 4) {
+    return symlink(argv[2], argv[3]) == 0 ? 0 : Fail("symlink");
+  }
+  if (action == "hardlink" && argc == 4) {
+    return link(argv[2], argv[3]) == 0 ? 0 : Fail("link");
+  }
+  if (action == "spawn") return Spawn(argc, argv, 2, static_cast<uid_t>(-1), nullptr);
+  if (action == "spawn-as" && argc >= 5) {
+    return Spawn(argc, argv, 3, static_cast<uid_t>(std::atol(argv[2])), nullptr);
+  }
+  if (action == "tty-spawn" && argc >= 5) {
+    return Spawn(argc, argv, 3, static_cast<uid_t>(-1), argv[2]);
+  }
+  if (action == "packet-socket") return PacketSocket();
+  if (action == "redirect-stdout") return RedirectStdout();
+  if (action == "module") return Module();
+  if (action == "ptrace-attach") return PtraceAttach();
+  if (action == "traceme") return Traceme();
+  if (action == "memfd-exec") return MemfdExec(argc, argv);
+  std::fprintf(stderr, "fire_helper: unknown action or arguments: %s\n", action.c_str());
+  return kUsage;
+}
