@@ -1,6 +1,7 @@
 #include "vigil/program_sink.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -72,6 +73,8 @@ bool ProgramSink::Spawn() noexcept {
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);  // the worker thread blocks SIGPIPE
     ::signal(SIGPIPE, SIG_DFL);
+    // Other components' descriptors without O_CLOEXEC must not leak into the program.
+    ::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     ::execvp(argv[0], argv.data());
     const int exec_errno = errno;
     [[maybe_unused]] ssize_t n = ::write(status_write.get(), &exec_errno, sizeof exec_errno);

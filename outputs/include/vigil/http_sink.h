@@ -38,7 +38,7 @@ class HttpSink final : public Sink {
   std::string_view kind() const noexcept override { return "http"; }
   std::size_t Write(std::span<const FormattedAlert> records) noexcept override;
   std::size_t max_batch() const noexcept override { return options_.batch_size; }
-  // Requests made, including retries (for tests and metrics).
+  // Requests made, including retries. Read only while no worker drives the sink.
   uint64_t requests() const noexcept { return requests_; }
 
  private:

@@ -7,6 +7,8 @@
 // pipe is counted failed when the write reports EPIPE.
 // Owner: a QueuedSink worker thread (whose SIGPIPE is blocked). Not thread safe by itself.
 // Only the child this sink started is ever signalled (SIGTERM, then SIGKILL, at shutdown).
+// Needs SIGCHLD not set to SIG_IGN (children must stay waitable). Descriptors other than
+// stdin/stdout/stderr are not inherited by the program.
 #pragma once
 
 #include <sys/types.h>
@@ -35,9 +37,8 @@ class ProgramSink final : public Sink {
   std::size_t Write(std::span<const FormattedAlert> records) noexcept override;
   // Restarts the program (closing its stdin first so it can finish cleanly).
   void Reopen() noexcept override;
-  // Programs started so far (1 + restarts).
+  // Programs started so far (1 + restarts). Read only while no worker drives the sink.
   uint64_t starts() const noexcept { return starts_; }
-  pid_t pid() const noexcept { return pid_; }
 
  private:
   bool EnsureRunning() noexcept;
