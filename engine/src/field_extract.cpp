@@ -708,16 +708,36 @@ std::string_view EvalContext::Store(std::string_view s) noexcept {
   return std::string_view(p, s.size());
 }
 
-std::string_view AbsolutePathFor(EvalContext& ctx, std::string_view path, int64_t dirfd) noexcept {
-  if (path.empty() || path[0] == '/') return path;
-  std::string_view base;
-  if (dirfd == AT_FDCWD || dirfd == -100) {
-    const Process* p = ctx.proc();
-    if (p) base = p->cwd;
-  } else if (dirfd >= 0) {
-    if (const FdInfo* fi = ctx.table().FindFd(ctx.ev().tgid, dirfd)) base = fi->name;
+namespace {
+// True when an absolute path has "." or ".." segments (Falco's fd.name is normalised).
+bool HasDotSegments(std::string_view path) noexcept {
+  std::size_t i = 0;
+  while (i < path.size()) {
+    while (i < path.size() && path[i] == '/') ++i;
+    std::size_t j = i;
+    while (j < path.size() && path[j] != '/') ++j;
+    std::string_view seg = path.substr(i, j - i);
+    if (seg == "." || seg == "..") return true;
+    i = j;
   }
-  if (base.empty()) return path;
+  return false;
+}
+}  // namespace
+
+std::string_view AbsolutePathFor(EvalContext& ctx, std::string_view path, int64_t dirfd) noexcept {
+  if (path.empty()) return path;
+  std::string_view base;
+  if (path[0] == '/') {
+    if (!HasDotSegments(path)) return path;
+  } else {
+    if (dirfd == AT_FDCWD || dirfd == -100) {
+      const Process* p = ctx.proc();
+      if (p) base = p->cwd;
+    } else if (dirfd >= 0) {
+      if (const FdInfo* fi = ctx.table().FindFd(ctx.ev().tgid, dirfd)) base = fi->name;
+    }
+    if (base.empty()) return path;
+  }
   // Join and normalise "." and ".." segments.
   char* buf = ctx.Alloc(base.size() + path.size() + 2);
   if (!buf) return path;
@@ -832,8 +852,11 @@ void EvalContext::ComputeFd() noexcept {
   // Otherwise the fd argument (or, for dup/socket-creating calls, the result) in the table.
   int64_t fdnum = -1;
   const Arg* fdarg = ev.Find(ArgId::kFd);
-  if (ev.type == EventType::kDup || ev.type == EventType::kDup2 || ev.type == EventType::kDup3 ||
-      ev.type == EventType::kSocket || ev.type == EventType::kMemfdCreate) {
+  const Arg* oldfd = ev.Find(ArgId::kOldfd);
+  bool is_dup = ev.type == EventType::kDup || ev.type == EventType::kDup2 || ev.type == EventType::kDup3;
+  if (is_dup && oldfd && !oldfd->is_str) {
+    fdnum = oldfd->num;  // the duplicated file (Falco's fd.* on dup is the source fd)
+  } else if (is_dup || ev.type == EventType::kSocket || ev.type == EventType::kMemfdCreate) {
     fdnum = ev.res;
   } else if (fdarg && !fdarg->is_str) {
     fdnum = fdarg->num;
