@@ -346,7 +346,8 @@ static long kn_step(__u32 i, void *c)
   if (!parent)
     return 1;  /* the root's name is the hierarchy's, not part of the path */
   const char *name = BPF_CORE_READ(kn, name);
-  char tmp[64];
+  /* 256: container runtimes name cgroups "docker-<64 hex>.scope", "<64 hex>", ... */
+  char tmp[256];
   long n = bpf_probe_read_kernel_str(tmp, sizeof(tmp), name);
   if (n <= 1)
     return 1;
@@ -357,7 +358,7 @@ static long kn_step(__u32 i, void *c)
   off -= len;
   __u64 o = off, nl = len;
   ASM_MASK(o, 4095);
-  ASM_MASK(nl, 63);
+  ASM_MASK(nl, 255);
   bpf_probe_read_kernel(pbuf + o, nl, name);
   off -= 1;
   pbuf[off & (PATHBUF_HALF - 1)] = '/';

@@ -163,6 +163,15 @@ std::vector<FiredAlert> Harness::AlertsOfTree(uint32_t root) const {
   return out;
 }
 
+std::vector<FiredAlert> Harness::AlertsOfRule(const std::string& rule) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<FiredAlert> out;
+  for (const auto& a : alerts_) {
+    if (a.rule == rule) out.push_back(a);
+  }
+  return out;
+}
+
 bool Harness::WaitForRules(uint32_t root, const std::set<std::string>& rules,
                            std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;

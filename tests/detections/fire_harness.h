@@ -53,6 +53,8 @@ class Harness {
 
   // Alerts whose alerting process is `root` or descends from it.
   std::vector<FiredAlert> AlertsOfTree(uint32_t root) const;
+  // Alerts of one rule from any process (diagnostics when a tree match fails).
+  std::vector<FiredAlert> AlertsOfRule(const std::string& rule) const;
   // Waits until every rule in `rules` alerted in root's tree and root's exit was seen.
   bool WaitForRules(uint32_t root, const std::set<std::string>& rules,
                     std::chrono::milliseconds timeout) const;

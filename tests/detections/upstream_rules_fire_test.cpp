@@ -76,7 +76,9 @@ class UpstreamRulesFire : public ::testing::Test {
   static std::string Describe(const std::vector<FiredAlert>& alerts) {
     std::string s;
     for (const auto& a : alerts) {
-      s += "  [" + a.rule + "] pid=" + std::to_string(a.tgid) + " container=" + a.container_id +
+      std::string lineage;
+      for (uint32_t pid : a.lineage) lineage += " " + std::to_string(pid);
+      s += "  [" + a.rule + "] lineage=" + lineage + " container=" + a.container_id +
            " | " + a.output + "\n";
     }
     return s.empty() ? "  (no alerts)\n" : s;
@@ -107,7 +109,11 @@ class UpstreamRulesFire : public ::testing::Test {
         }
       }
     }
-    for (const auto& e : expected) EXPECT_TRUE(seen.count(e)) << "did not fire: " << e;
+    for (const auto& e : expected) {
+      EXPECT_TRUE(seen.count(e)) << "did not fire: " << e << " in tree " << root
+                                 << "; this rule's alerts from any process:\n"
+                                 << Describe(harness_->AlertsOfRule(e));
+    }
     return alerts;
   }
 
