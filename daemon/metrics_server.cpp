@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <thread>
+
 namespace vigil {
 
 MetricsServer::MetricsServer(Render render, Health health)
@@ -35,6 +38,10 @@ bool MetricsServer::Start(const std::string& address, uint16_t port, std::string
   }
   port_ = static_cast<uint16_t>(bound);
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() is a no-op until the listen loop runs: wait for it so a quick Stop()
+  // cannot leave the thread blocked in accept forever.
+  for (int i = 0; i < 2000 && !server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return true;
 }
 
