@@ -496,6 +496,14 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' &&
       prefix[4] == 'd' && prefix[5] == ':')
     r->flags |= VIGIL_EXEC_MEMFD;
+  /* overlayfs (container root filesystems): an executable whose overlay inode has an upper
+   * dentry lives in the container's writable layer, i.e. it was not part of the image. */
+  if (BPF_CORE_READ(inode, i_sb, s_magic) == 0x794c7630 /* OVERLAYFS_SUPER_MAGIC */) {
+    struct ovl_inode *oi = (struct ovl_inode *)((char *)inode -
+                                                bpf_core_field_offset(struct ovl_inode, vfs_inode));
+    if (BPF_CORE_READ(oi, __upperdentry))
+      r->flags |= VIGIL_EXEC_UPPER;
+  }
 
   char *data = (char *)(r + 1);
   __u32 pos = 0;
