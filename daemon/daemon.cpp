@@ -18,6 +18,7 @@
 #include "vigil/metrics_server.h"
 #include "vigil/output_manager.h"
 #include "vigil/outputs_config.h"
+#include "vigil/proc_scan.h"
 #include "vigil/process_table.h"
 #include "vigil/rule_loader.h"
 #include "vigil/ruleset.h"
@@ -270,6 +271,12 @@ int Daemon::Run() {
   if (!s.sensor) {
     spdlog::critical("probes: {}", error);
     return 1;
+  }
+  if (s.config.snapshot) {
+    // After attaching, so a process started in between is seen either way.
+    s.table.SetResolver(ProcResolver());
+    std::size_t n = SnapshotProcesses(s.table);
+    spdlog::info("process snapshot: {} processes from /proc", n);
   }
   spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
                s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());

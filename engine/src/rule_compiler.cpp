@@ -466,7 +466,9 @@ CondNodePtr RuleCompiler::CompileExceptions(const RuleDef& rule) {
 }
 
 bool RuleCompiler::CompileOutput(const RuleDef& rule, OutputTemplate* out) {
-  const std::string& s = rule.output;
+  // Folded YAML scalars (output: >) end with a newline; Falco's outputs never do.
+  std::string s = rule.output;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
   std::string literal;
   auto flush = [&] {
     if (literal.empty()) return;
