@@ -103,6 +103,10 @@ void RuleCollector::AddRule(RuleItem r) {
     existing->enabled = *r.enabled;
     return;
   }
+  if (enabled_only) {
+    Error(r.pos, r.name, "rule '" + r.name + "' only sets 'enabled' but no rule by that name was defined before");
+    return;
+  }
 
   if (r.append || !r.overrides.empty()) {
     if (!existing) {

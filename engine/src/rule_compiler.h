@@ -28,7 +28,7 @@ class RuleCompiler {
   // Compiles a bare condition (tests, fuzzers). Returns nullptr and sets *error on failure.
   CondNodePtr CompileCondition(const std::string& text, std::string* error);
 
-  std::size_t unknown_event_type_names() const { return unknown_evt_names_.size(); }
+  const std::set<std::string>& unknown_event_type_names() const { return unknown_evt_names_; }
   // Number of memo slots the compiled rules use (EvalMemo size).
   uint32_t memo_slots() const { return next_slot_; }
 

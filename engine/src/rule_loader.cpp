@@ -86,6 +86,11 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
     }
     impl->rules.push_back(std::move(rule));
   }
+  if (options.warn_unknown_event_types && !compiler.unknown_event_type_names().empty()) {
+    std::string names;
+    for (const auto& n : compiler.unknown_event_type_names()) names += (names.empty() ? "" : ", ") + n;
+    diags.push_back(Diagnostic{"", 0, 0, "", "event types vigil does not decode (never match): " + names, true});
+  }
   impl->memo_slots = compiler.memo_slots();
   {
     std::vector<CondNodePtr*> roots;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "engine_test_util.h"
 
@@ -378,6 +380,36 @@ INSTANTIATE_TEST_SUITE_P(
                 "- rule: r\n  desc: d\n  condition: evt.type = connect and fd.snet = 10.0.0.0/99\n  output: o\n  priority: INFO\n",
                 "not an IP address or CIDR", 3, 47}),
     [](const ::testing::TestParamInfo<BadCase>& i) { return std::string(i.param.name); });
+
+TEST(RuleLoaderFiles, UnknownEventTypeNamesWarnOnRequest) {
+  LoadOptions o;
+  o.warn_unknown_event_types = true;
+  auto r = LoadYaml("- rule: r\n  desc: d\n  condition: evt.type in (openat, sendmmsg)\n  output: o\n  priority: INFO\n", o);
+  EXPECT_TRUE(r.ok());
+  ASSERT_EQ(r.warnings(), 1u) << DiagText(r);
+  EXPECT_NE(r.diagnostics[0].message.find("sendmmsg"), std::string::npos);
+  EXPECT_EQ(LoadYaml("- rule: r\n  desc: d\n  condition: evt.type in (openat, sendmmsg)\n  output: o\n  priority: INFO\n").warnings(), 0u);
+}
+
+TEST(RuleLoaderFiles, EnabledOnlyForUnknownRuleIsAnError) {
+  auto r = LoadYaml("- rule: ghost\n  enabled: false\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(DiagText(r).find("only sets 'enabled'"), std::string::npos) << DiagText(r);
+}
+
+TEST(RuleLoaderFiles, DirectoryLoadsYamlFilesInSortedOrder) {
+  char tmpl[] = "/tmp/vigil-rules-dir-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::ofstream(dir + "/10_b.yaml") << "- list: l\n  items: [b]\n  append: true\n";
+  std::ofstream(dir + "/00_a.yaml") << "- list: l\n  items: [a]\n- rule: r\n  desc: d\n  condition: evt.type = execve and proc.name in (l)\n  output: o\n  priority: INFO\n";
+  std::ofstream(dir + "/notes.txt") << "not yaml: [";
+  auto r = LoadRuleFiles({dir}, {});
+  EXPECT_TRUE(r.ok()) << DiagText(r);
+  ProcessTable t;
+  t.Upsert(MakeProcess(5, 1, "b", "/b"));
+  EXPECT_EQ(r.ruleset->CountMatches(MakeEvent(EventType::kExecve, 5), t), 1u);
+  std::filesystem::remove_all(dir);
+}
 
 TEST(RuleLoaderFiles, MissingFileIsAnErrorNotACrash) {
   auto r = LoadRuleFiles({"/nonexistent/rules.yaml"}, {});
