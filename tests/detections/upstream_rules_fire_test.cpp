@@ -212,6 +212,18 @@ TEST_F(UpstreamRulesFire, RunShellUntrusted) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("proc.pname"), "nginx");
 }
 
+TEST_F(UpstreamRulesFire, ShellFromNonServerParentIsQuiet) {
+  // The same shell below a program that is not a protected server raises nothing.
+  std::string app = Helper("vigil-app");
+  int code = -1;
+  pid_t root = RunTree(
+      [&] { return Exec(app, {"vigil-app", "spawn", "/bin/sh", "sh", "-c", "exit 0"}); }, &code);
+  ASSERT_EQ(code, 0);
+  std::this_thread::sleep_for(milliseconds(500));
+  auto alerts = harness_->AlertsOfTree(static_cast<uint32_t>(root));
+  EXPECT_TRUE(alerts.empty()) << Describe(alerts);
+}
+
 TEST_F(UpstreamRulesFire, SystemUserInteractive) {
   // A system user (nobody) runs a command below an ssh session (proc.aname=sshd).
   std::string sshd = Helper("sshd");
@@ -501,6 +513,25 @@ TEST_F(UpstreamRulesFire, TerminalShellInContainer) {
   ASSERT_EQ(code, 0);
   auto alerts = ExpectExactly(root, {kTerminalShellInContainer}, {}, box.short_id());
   for (const auto& a : alerts) EXPECT_NE(a.Field("proc.tty"), "0");
+}
+
+TEST_F(UpstreamRulesFire, ShellInContainerWithoutTerminalIsQuiet) {
+  // Same entrypoint and shell, no terminal (proc.tty = 0): not an interactive shell.
+  Sandbox box;
+  ASSERT_TRUE(box.ok()) << box.cgroup_dir();
+  std::string runc = Helper("runc");
+  int code = -1;
+  pid_t root = RunInContainer(
+      box,
+      [&] {
+        setsid();  // no controlling terminal, whatever the test runner has
+        return Exec(runc, {"runc", "spawn", "/bin/sh", "sh", "-c", "exit 0"});
+      },
+      &code);
+  ASSERT_EQ(code, 0);
+  std::this_thread::sleep_for(milliseconds(500));
+  auto alerts = harness_->AlertsOfTree(static_cast<uint32_t>(root));
+  EXPECT_TRUE(alerts.empty()) << Describe(alerts);
 }
 
 // A container root filesystem is an overlay: the image is the lower layer, files written
