@@ -356,6 +356,40 @@ TEST_F(UpstreamRulesFire, ExecutionFromDevShm) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("proc.exepath"), dropped);
 }
 
+TEST_F(UpstreamRulesFire, ExecutionFromDevShmRelativeToCwd) {
+  // Branch "proc.cwd startswith /dev/shm/ and proc.exe startswith ./".
+  ScratchDir shm("/dev/shm");
+  ASSERT_FALSE(shm.path().empty());
+  ASSERT_FALSE(InstallHelper(shm.path(), "payload").empty());
+  int code = -1;
+  pid_t root = RunTree(
+      [&] {
+        if (chdir(shm.path().c_str()) != 0) return 90;
+        return Exec("./payload", {"./payload", "read", "/dev/null"});
+      },
+      &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kExecFromDevShm});
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("proc.cwd").rfind("/dev/shm/", 0), 0u);
+}
+
+TEST_F(UpstreamRulesFire, ExecutionFromDevShmThroughShell) {
+  // Branch "shell_procs and proc.args startswith -c /dev/shm": the shell's exec alerts, and
+  // so does the payload it starts (proc.exe startswith /dev/shm/).
+  ScratchDir shm("/dev/shm");
+  ASSERT_FALSE(shm.path().empty());
+  std::string dropped = InstallHelper(shm.path(), "payload");
+  ASSERT_FALSE(dropped.empty());
+  const std::string script = dropped + " read /dev/null";
+  int code = -1;
+  pid_t root = RunTree([&] { return Exec("/bin/sh", {"sh", "-c", script}); }, &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kExecFromDevShm});
+  std::set<std::string> procs;
+  for (const auto& a : alerts) procs.insert(a.Field("proc.name"));
+  EXPECT_TRUE(procs.count("sh")) << Describe(alerts);
+}
+
 TEST_F(UpstreamRulesFire, FilelessExecutionViaMemfd) {
   std::string loader = Helper("vigil-loader");
   int code = -1;
