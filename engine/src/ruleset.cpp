@@ -70,16 +70,26 @@ std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const Proce
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
   // One memo per thread; it only grows (first event on a thread, or a bigger ruleset).
   thread_local EvalMemo memo;
-  if (memo.gen.size() < impl.memo_slots) {
+  thread_local int depth = 0;  // Evaluate() called from inside an on_match callback
+  struct DepthGuard {
+    int& d;
+    explicit DepthGuard(int& x) : d(x) { ++d; }
+    ~DepthGuard() { --d; }
+  } guard(depth);
+  if (depth > 1) {
+    // Nested evaluation on this thread: the outer event owns the memo; go without.
+  } else if (memo.gen.size() < impl.memo_slots) {
     memo.gen.assign(impl.memo_slots, 0);
     memo.value.assign(impl.memo_slots, 0);
     memo.current = 0;
   }
-  if (++memo.current == 0) {  // wrapped: invalidate everything
-    std::fill(memo.gen.begin(), memo.gen.end(), 0);
-    memo.current = 1;
+  if (depth == 1) {
+    if (++memo.current == 0) {  // wrapped: invalidate everything
+      std::fill(memo.gen.begin(), memo.gen.end(), 0);
+      memo.current = 1;
+    }
+    ctx.set_memo(&memo);
   }
-  ctx.set_memo(&memo);
   std::size_t matches = 0;
   for (const CompiledRule* rule : bucket) {
     if (!rule->condition->Eval(ctx)) continue;

@@ -121,5 +121,30 @@ TEST(Evaluation, MemoisedMacrosDoNotLeakBetweenEvents) {
   }
 }
 
+TEST(Evaluation, NestedEvaluateFromCallbackKeepsOuterResults) {
+  auto r = testing::LoadYaml(R"(
+- macro: is_cat
+  condition: proc.name = cat
+- rule: a
+  desc: d
+  condition: evt.type = execve and is_cat
+  output: o
+  priority: INFO
+- rule: b
+  desc: d
+  condition: evt.type = execve and is_cat and proc.pid > 0
+  output: o
+  priority: INFO
+)");
+  ASSERT_TRUE(r.ok());
+  Fixture fx;
+  std::size_t outer = 0;
+  Event bash = MakeEvent(EventType::kExecve, 200);
+  outer = r.ruleset->Evaluate(MakeEvent(EventType::kExecve, 300), fx.table, [&](const Alert&) {
+    EXPECT_EQ(r.ruleset->Evaluate(bash, fx.table, [](const Alert&) {}), 0u);
+  });
+  EXPECT_EQ(outer, 2u);
+}
+
 }  // namespace
 }  // namespace vigil
