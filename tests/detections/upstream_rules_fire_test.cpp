@@ -164,6 +164,18 @@ TEST_F(UpstreamRulesFire, ReadSensitiveFileUntrusted) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
 }
 
+TEST_F(UpstreamRulesFire, ReadSensitiveFileThroughDotDotPath) {
+  // fd.name is normalised as in Falco: /tmp/../etc/shadow is /etc/shadow (sensitive_files);
+  // one "../" is not a directory traversal (that macro needs two).
+  std::string reader = Helper("vigil-reader");
+  int code = -1;
+  pid_t root =
+      RunTree([&] { return Exec(reader, {"vigil-reader", "read", "/tmp/../etc/shadow"}); }, &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kUntrusted});
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
+}
+
 TEST_F(UpstreamRulesFire, ReadSensitiveFileUntrustedNotForTrustedProgram) {
   // The same read by a program on the trusted list (read_sensitive_file_binaries) is quiet.
   std::string reader = Helper("sshd");
