@@ -413,10 +413,15 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   if (tgid == self_tgid)
     return 0;
   __u32 nr = current_syscall_nr();
-  if (nr != nr_execve && nr != nr_execveat)
-    nr = nr_execve;  /* kernel-initiated exec (usermode helper) */
-  if (!interested(nr))
+  if (nr != nr_execve && nr != nr_execveat) {
+    /* syscall number not readable here (or a kernel-initiated exec): report as execve;
+     * user space reclassifies fd-relative execs ("/dev/fd/N") as execveat */
+    if (!interested(nr_execve) && !interested(nr_execveat))
+      return 0;
+    nr = nr_execve;
+  } else if (!interested(nr)) {
     return 0;
+  }
   struct vigil_exec_rec *r = get_scratch();
   char *pbuf = get_pathbuf();
   if (!r || !pbuf)
