@@ -23,8 +23,12 @@ namespace vigil::fire {
 
 namespace {
 
-// The cgroup v1 hierarchy whose path the probes report (task->cgroups->subsys[0]: cpuset).
-constexpr const char* kCgroupRoot = "/sys/fs/cgroup/cpuset";
+// The hierarchy whose path the probes report (task->cgroups->subsys[0]): cpuset on a
+// cgroup v1/v2 hybrid like the project's machines, the unified tree on a pure v2 host.
+std::string CgroupRoot() {
+  if (access("/sys/fs/cgroup/cpuset/cpuset.cpus", F_OK) == 0) return "/sys/fs/cgroup/cpuset";
+  return "/sys/fs/cgroup";
+}
 
 std::string FieldText(const AlertField& f) {
   switch (f.kind) {
@@ -242,11 +246,16 @@ std::string RandomHex(std::size_t n) {
 }
 
 Sandbox::Sandbox() : id_(RandomHex(64)) {
-  dir_ = std::string(kCgroupRoot) + "/vigil-fire-" + id_;
+  const std::string root = CgroupRoot();
+  dir_ = root + "/vigil-fire-" + id_;
   if (mkdir(dir_.c_str(), 0755) != 0) return;
+  if (access((root + "/cgroup.controllers").c_str(), F_OK) == 0) {  // cgroup v2
+    ok_ = true;
+    return;
+  }
   // cpuset v1: a new cpuset is unusable until cpus and mems are set.
-  ok_ = WriteText(dir_ + "/cpuset.cpus", ReadText(std::string(kCgroupRoot) + "/cpuset.cpus")) &&
-        WriteText(dir_ + "/cpuset.mems", ReadText(std::string(kCgroupRoot) + "/cpuset.mems"));
+  ok_ = WriteText(dir_ + "/cpuset.cpus", ReadText(root + "/cpuset.cpus")) &&
+        WriteText(dir_ + "/cpuset.mems", ReadText(root + "/cpuset.mems"));
 }
 
 Sandbox::~Sandbox() {

@@ -91,8 +91,9 @@ class ScratchDir {
 // Copies $VIGIL_FIRE_HELPER to dir/name (mode 0755); returns the full path.
 std::string InstallHelper(const std::string& dir, const std::string& name);
 
-// A container-like sandbox: a cgroup v1 cpuset directory named vigil-fire-<64 hex> (the
-// hierarchy the sensor reads the cgroup path from), removed by the destructor.
+// A container-like sandbox: a cgroup directory named vigil-fire-<64 hex> in the hierarchy
+// the sensor reads the cgroup path from (cpuset on a v1/v2 hybrid, else the v2 tree),
+// removed by the destructor.
 class Sandbox {
  public:
   Sandbox();
