@@ -495,20 +495,22 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
                   ((r->cap_effective & (1ull << 1 /* CAP_DAC_OVERRIDE */)) && (mode & 0222));
   if (writable)
     r->flags |= VIGIL_EXEC_WRITABLE;
+  /* overlayfs: the executable has an upper-layer dentry (written or copied up inside the
+   * container, not shipped in the image) */
+  struct dentry *exe_dentry = BPF_CORE_READ(exe, f_path.dentry);
+  struct inode *ovl_vfs_inode = BPF_CORE_READ(exe_dentry, d_inode);
+  if (BPF_CORE_READ(exe_dentry, d_sb, s_magic) == 0x794c7630 /* OVERLAYFS_SUPER_MAGIC */ &&
+      bpf_core_type_exists(struct ovl_inode)) {
+    struct ovl_inode *oi = container_of(ovl_vfs_inode, struct ovl_inode, vfs_inode);
+    if (BPF_CORE_READ(oi, __upperdentry))
+      r->flags |= VIGIL_EXEC_UPPER;
+  }
   char prefix[8] = {};
   const unsigned char *dname = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
   bpf_probe_read_kernel(prefix, 6, dname);
   if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' &&
       prefix[4] == 'd' && prefix[5] == ':')
     r->flags |= VIGIL_EXEC_MEMFD;
-  /* overlayfs (container root filesystems): an executable whose overlay inode has an upper
-   * dentry lives in the container's writable layer, i.e. it was not part of the image. */
-  if (BPF_CORE_READ(inode, i_sb, s_magic) == 0x794c7630 /* OVERLAYFS_SUPER_MAGIC */) {
-    struct ovl_inode *oi = (struct ovl_inode *)((char *)inode -
-                                                bpf_core_field_offset(struct ovl_inode, vfs_inode));
-    if (BPF_CORE_READ(oi, __upperdentry))
-      r->flags |= VIGIL_EXEC_UPPER;
-  }
 
   char *data = (char *)(r + 1);
   __u32 pos = 0;

@@ -2,7 +2,10 @@
 // exec from a memfd), the raw_tp fallback, the daemon's own tgid exclusion and live interest
 // updates. Each test matches only its own children / unique markers.
 #include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -141,6 +144,48 @@ TEST(SensorProcess, MemfdExecIsFileless) {
   EXPECT_TRUE(evs[1].exec.exe_from_memfd);
   EXPECT_EQ(evs[1].argv, "memfd-true");
   EXPECT_NE(evs[1].exepath.find("memfd:vigil-memfd-marker"), std::string::npos) << evs[1].exepath;
+}
+
+// Execs from an overlay mount made in a private mount namespace: a binary written through
+// the merged view lives in the upper layer, one only in the lower layer does not.
+TEST(SensorProcess, OverlayUpperLayerExecIsFlagged) {
+  Sensor* sensor = testing::SharedSensor();
+  ASSERT_NE(sensor, nullptr);
+  char tmpl[] = "/tmp/vigil-ovl-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string root = tmpl;
+  for (const char* d : {"/lower", "/upper", "/work", "/merged"}) {
+    ASSERT_EQ(mkdir((root + d).c_str(), 0755), 0);
+  }
+  ASSERT_EQ(system(("cp /bin/true '" + root + "/lower/lowertrue'").c_str()), 0);
+  auto run_in_overlay = [&](bool write_upper) {
+    int status = 0;
+    pid_t child = RunChild([&] {
+      if (unshare(CLONE_NEWNS) != 0) return 20;
+      if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 21;
+      std::string opts = "lowerdir=" + root + "/lower,upperdir=" + root + "/upper,workdir=" +
+                         root + "/work";
+      if (mount("overlay", (root + "/merged").c_str(), "overlay", 0, opts.c_str()) != 0)
+        return 22;
+      std::string exe = root + "/merged/lowertrue";
+      if (write_upper) {
+        exe = root + "/merged/uppertrue";
+        if (system(("cp /bin/true '" + exe + "'").c_str()) != 0) return 23;
+      }
+      execl(exe.c_str(), "ovltrue", static_cast<char*>(nullptr));
+      return 24;
+    }, &status);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+    auto evs = WaitFor(*sensor, [&](const Event& ev) {
+      return ev.exec && ev.tgid == static_cast<uint32_t>(child) &&
+             ev.exec->args == "ovltrue";
+    });
+    EXPECT_EQ(evs.size(), 1u);
+    return evs.empty() ? -1 : static_cast<int>(evs[0].exec.exe_upper_layer);
+  };
+  EXPECT_EQ(run_in_overlay(true), 1);
+  EXPECT_EQ(run_in_overlay(false), 0);
+  ASSERT_EQ(system(("rm -rf '" + root + "'").c_str()), 0);
 }
 
 TEST(SensorProcess, RawTracepointFallbackWorks) {
