@@ -203,6 +203,27 @@ TEST_F(DaemonE2E, BadConfigFailsWithPositionedError) {
   EXPECT_NE(v.Log().find(cfg + ":2:15: error: engine.match_mode"), std::string::npos) << v.Log();
 }
 
+TEST_F(DaemonE2E, RulesDisabledByNameOrTagInConfigDoNotFire) {
+  std::string marker = UniqueMarker("vigil-e2e-disable");
+  std::string rules = dir_.Write(
+      "rules.yaml",
+      MarkerRule("E2E Kept Rule", marker) + MarkerRule("E2E Disabled By Name", marker) +
+          "- rule: E2E Disabled By Tag\n  desc: d\n"
+          "  condition: evt.type in (execve, execveat) and proc.args contains \"" + marker + "\"\n"
+          "  output: tagged %proc.pid\n  priority: WARNING\n  tags: [noisy]\n");
+  Start(Config(dir_, rules) +
+        "engine:\n  disabled_rules: [E2E Disabled By Name]\n  disabled_tags: [noisy]\n");
+  std::vector<nlohmann::json> alerts;
+  const nlohmann::json* a = ExecUntilAlert("E2E Kept Rule", marker, 15s, &alerts);
+  ASSERT_NE(a, nullptr) << vigil_->Log();
+  int64_t pid = (*a)["output_fields"]["proc.pid"].get<int64_t>();
+  std::this_thread::sleep_for(500ms);
+  alerts = Alerts(dir_.path() + "/alerts.jsonl");
+  EXPECT_EQ(FindAlert(alerts, "E2E Disabled By Name", static_cast<pid_t>(pid)), nullptr);
+  for (const auto& j : alerts) EXPECT_NE(j.value("rule", ""), "E2E Disabled By Tag");
+  EXPECT_EQ(vigil_->Stop(), 0);
+}
+
 // A loopback HTTP collector (like Falcosidekick) that records POSTed bodies.
 class HttpCollector {
  public:
