@@ -39,7 +39,7 @@ void OutputManager::Dispatch(std::shared_ptr<const Alert> alert) {
 void OutputManager::Submit(const Alert& alert) {
   std::lock_guard lock(mu_);
   uint64_t folded = 0;
-  if (!Admit(alert, &folded)) return;
+  if (!Admit(alert, &folded) || sinks_.empty()) return;
   auto shared = std::make_shared<Alert>(alert);
   shared->suppressed += folded;
   Dispatch(std::move(shared));
@@ -48,7 +48,7 @@ void OutputManager::Submit(const Alert& alert) {
 void OutputManager::Submit(Alert&& alert) {
   std::lock_guard lock(mu_);
   uint64_t folded = 0;
-  if (!Admit(alert, &folded)) return;
+  if (!Admit(alert, &folded) || sinks_.empty()) return;
   auto shared = std::make_shared<Alert>(std::move(alert));
   shared->suppressed += folded;
   Dispatch(std::move(shared));

@@ -88,6 +88,28 @@ TEST(QueuedSink, FullQueueDropsAndCountsWithoutBlocking) {
   EXPECT_EQ(shared->records.size(), static_cast<std::size_t>(accepted));
 }
 
+TEST(QueuedSink, StopAbortsASlowSinkAndCountsLeftoversAsDropped) {
+  auto delivered = std::make_shared<std::atomic<int>>(0);
+  QueuedSink sink({.name = "slow", .queue_capacity = 100},
+                  std::make_unique<testing::SlowSink>(200ms, delivered));
+  auto alert = std::make_shared<const Alert>(SampleAlert());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(sink.Submit(alert));
+  EXPECT_FALSE(sink.Flush(50ms));  // 20 x 200 ms cannot finish in 50 ms
+  const auto start = std::chrono::steady_clock::now();
+  sink.Stop(300ms);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(elapsed, 2s);  // not 20 x 200 ms: the sink's wait was aborted
+  const SinkStats stats = sink.Stats();
+  EXPECT_EQ(stats.sent, static_cast<uint64_t>(delivered->load()));
+  EXPECT_GE(stats.sent, 1u);
+  EXPECT_LE(stats.sent, 3u);
+  EXPECT_EQ(stats.sent + stats.failed + stats.dropped, 20u);
+  EXPECT_GE(stats.dropped, 15u);
+  EXPECT_EQ(stats.queue_depth, 0u);
+  EXPECT_FALSE(sink.Submit(alert));  // stopped: refused and counted
+  EXPECT_EQ(sink.Stats().dropped, stats.dropped + 1);
+}
+
 TEST(RateLimiter, FoldsDuplicatesAndReportsSuppressedCount) {
   RateLimitConfig config;
   config.window = 10s;

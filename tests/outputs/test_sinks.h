@@ -2,7 +2,10 @@
 // and can be held (blocked) to fill its queue. Test-only.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -30,6 +33,24 @@ class RecordingSink final : public Sink {
 
  private:
   std::shared_ptr<Shared> shared_;
+};
+
+// Takes `delay` per Write unless shutdown aborts the wait; counts what it delivered.
+class SlowSink final : public Sink {
+ public:
+  SlowSink(std::chrono::milliseconds delay, std::shared_ptr<std::atomic<int>> delivered)
+      : delay_(delay), delivered_(std::move(delivered)) {}
+  std::string_view kind() const noexcept override { return "slow"; }
+  std::size_t max_batch() const noexcept override { return 1; }
+  std::size_t Write(std::span<const FormattedAlert> records) noexcept override {
+    if (!SleepUnlessAborted(delay_)) return 0;
+    *delivered_ += static_cast<int>(records.size());
+    return records.size();
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+  std::shared_ptr<std::atomic<int>> delivered_;
 };
 
 }  // namespace vigil::testing
