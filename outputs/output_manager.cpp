@@ -1,5 +1,7 @@
 #include "vigil/output_manager.h"
 
+#include <unistd.h>
+
 #include "vigil/file_sink.h"
 #include "vigil/http_sink.h"
 #include "vigil/program_sink.h"
@@ -9,8 +11,18 @@
 
 namespace vigil {
 
+namespace {
+
+std::string LocalHostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
+}  // namespace
+
 OutputManager::OutputManager(Options options)
-    : options_(std::move(options)), rate_limiter_(options_.rate_limit) {}
+    : options_(std::move(options)), hostname_(LocalHostname()), rate_limiter_(options_.rate_limit) {}
 
 OutputManager::~OutputManager() { Stop(std::chrono::seconds(2)); }
 
@@ -42,6 +54,7 @@ void OutputManager::Submit(const Alert& alert) {
   if (!Admit(alert, &folded) || sinks_.empty()) return;
   auto shared = std::make_shared<Alert>(alert);
   shared->suppressed += folded;
+  if (shared->hostname.empty()) shared->hostname = hostname_;
   Dispatch(std::move(shared));
 }
 
@@ -51,6 +64,7 @@ void OutputManager::Submit(Alert&& alert) {
   if (!Admit(alert, &folded) || sinks_.empty()) return;
   auto shared = std::make_shared<Alert>(std::move(alert));
   shared->suppressed += folded;
+  if (shared->hostname.empty()) shared->hostname = hostname_;
   Dispatch(std::move(shared));
 }
 

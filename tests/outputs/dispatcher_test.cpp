@@ -44,6 +44,22 @@ TEST(OutputManager, FansOutToEverySinkInItsFormat) {
   EXPECT_EQ(stats[0].queue_depth, 0u);
 }
 
+TEST(OutputManager, FillsAMissingHostnameWithThisMachines) {
+  OutputManager manager({});
+  auto shared = std::make_shared<RecordingSink::Shared>();
+  manager.AddSink({.name = "rec"}, std::make_unique<RecordingSink>(shared));
+  Alert a = SampleAlert();
+  a.hostname.clear();
+  manager.Submit(a);
+  manager.Submit(SampleAlert());
+  ASSERT_TRUE(manager.Flush(5s));
+  ASSERT_EQ(shared->records.size(), 2u);
+  char name[256] = {};
+  ASSERT_EQ(gethostname(name, sizeof name - 1), 0);
+  EXPECT_EQ(nlohmann::json::parse(shared->records[0])["hostname"], std::string(name));
+  EXPECT_EQ(nlohmann::json::parse(shared->records[1])["hostname"], "host-1");
+}
+
 TEST(OutputManager, AppliesGlobalAndPerSinkMinimumPriority) {
   OutputManager manager({.min_priority = Priority::kNotice});
   auto all = std::make_shared<RecordingSink::Shared>();

@@ -3,7 +3,8 @@
 // Owner: the daemon (one per process). Thread safety: all methods may be called from any
 // thread, except AddSink (set-up only, before the first Submit). Submit is serialised by a
 // mutex held only for the rate-limit lookup and the queue pushes; Flush/Stats never take it. Submit is the event-path entry: it never blocks on I/O (full queues drop
-// and count); it allocates one shared copy of the alert for all sinks.
+// and count); it allocates one shared copy of the alert for all sinks. Alerts without a
+// hostname get this machine's.
 #pragma once
 
 #include <chrono>
@@ -65,6 +66,7 @@ class OutputManager {
 
   const Options options_;
   mutable std::mutex mu_;
+  const std::string hostname_;  // fills alerts that carry no hostname
   AlertRateLimiter rate_limiter_;
   OutputTotals totals_;
   std::vector<std::unique_ptr<QueuedSink>> sinks_;
