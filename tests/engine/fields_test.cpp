@@ -85,6 +85,8 @@ TEST_F(Fields, OpenFlagsRenderSymbolically) {
 TEST_F(Fields, RelativePathsAreNormalised) {
   Event ev = testing::OpenEvent(30, "../../../etc/./passwd", O_RDONLY, 3);
   EXPECT_EQ(Out("%fd.name", ev), "/etc/passwd");
+  Event abs = testing::OpenEvent(30, "/var/../etc/./shadow", O_RDONLY, 3);
+  EXPECT_EQ(Out("%fd.name %fd.nameraw %fd.directory", abs), "/etc/shadow /var/../etc/./shadow /etc");
 }
 
 TEST_F(Fields, PtraceRequestAndSocketDomainNames) {
