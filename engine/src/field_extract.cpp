@@ -487,9 +487,17 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
       bool host = p->container_id.empty() || p->container_id == "host";
       return host ? one(Str("host")) : 0;
     }
+    case FieldId::kContainerPrivileged: {
+      // No runtime metadata: a container process holding every capability (what
+      // `--privileged` grants; default profiles drop most) counts as privileged.
+      p = ctx.proc();
+      if (!p || p->container_id.empty() || p->container_id == "host") return 0;
+      constexpr uint64_t kAllCaps = (uint64_t{1} << 41) - 1;  // CAP_CHOWN..CAP_CHECKPOINT_RESTORE
+      return one(Bool((p->cap_effective & kAllCaps) == kAllCaps));
+    }
     case FieldId::kContainerImage: case FieldId::kContainerImageId:
     case FieldId::kContainerImageRepository: case FieldId::kContainerImageTag:
-    case FieldId::kContainerImageDigest: case FieldId::kContainerPrivileged:
+    case FieldId::kContainerImageDigest:
     case FieldId::kContainerMounts: case FieldId::kContainerMount:
     case FieldId::kContainerMountSource: case FieldId::kContainerMountDest:
     case FieldId::kContainerMountMode: case FieldId::kContainerMountRdwr:

@@ -218,6 +218,16 @@ TEST_F(StableRuleBehaviour, RedirectStdioToSocketInContainer) {
   EXPECT_FALSE(Fires(other, "Redirect STDOUT/STDIN to Network Connection in Container"));
 }
 
+TEST_F(StableRuleBehaviour, DebugfsInPrivilegedContainer) {
+  Process p = InContainer(MakeProcess(1500, 1, "debugfs", "/usr/sbin/debugfs", {"/dev/sda1"}));
+  p.cap_effective = (uint64_t{1} << 41) - 1;  // --privileged: every capability
+  table_.Upsert(p);
+  EXPECT_TRUE(Fires(MakeEvent(EventType::kExecve, 1500), "Debugfs Launched in Privileged Container"));
+  p.cap_effective = 0xa80425fb;  // Docker's default capability set
+  table_.Upsert(p);
+  EXPECT_FALSE(Fires(MakeEvent(EventType::kExecve, 1500), "Debugfs Launched in Privileged Container"));
+}
+
 TEST_F(StableRuleBehaviour, SearchPrivateKeys) {
   table_.Upsert(MakeProcess(1400, 1, "find", "/usr/bin/find", {"/", "-name", "id_rsa"}));
   EXPECT_TRUE(Fires(MakeEvent(EventType::kExecve, 1400), "Search Private Keys or Passwords"));
