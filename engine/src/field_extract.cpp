@@ -488,12 +488,14 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
       return host ? one(Str("host")) : 0;
     }
     case FieldId::kContainerPrivileged: {
-      // No runtime metadata: a container process holding every capability (what
-      // `--privileged` grants; default profiles drop most) counts as privileged.
+      // No runtime metadata: a container process holding the capabilities that only
+      // `--privileged` grants (no default runtime profile has any of them) counts as
+      // privileged: CAP_NET_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_PTRACE, CAP_SYS_ADMIN.
       p = ctx.proc();
       if (!p || p->container_id.empty() || p->container_id == "host") return 0;
-      constexpr uint64_t kAllCaps = (uint64_t{1} << 41) - 1;  // CAP_CHOWN..CAP_CHECKPOINT_RESTORE
-      return one(Bool((p->cap_effective & kAllCaps) == kAllCaps));
+      constexpr uint64_t kPrivilegedCaps = (uint64_t{1} << 12) | (uint64_t{1} << 16) |
+                                           (uint64_t{1} << 17) | (uint64_t{1} << 19) | (uint64_t{1} << 21);
+      return one(Bool((p->cap_effective & kPrivilegedCaps) == kPrivilegedCaps));
     }
     case FieldId::kContainerImage: case FieldId::kContainerImageId:
     case FieldId::kContainerImageRepository: case FieldId::kContainerImageTag:

@@ -140,7 +140,7 @@
   X(ContainerImageTag, "container.image.tag", kCharbuf, kNone, "Image tag (<NA>).")              \
   X(ContainerImageDigest, "container.image.digest", kCharbuf, kNone, "Image digest (<NA>).")     \
   X(ContainerType, "container.type", kCharbuf, kNone, "Runtime type: 'host' or <NA>.")           \
-  X(ContainerPrivileged, "container.privileged", kBool, kNone, "Container process with the full capability set (heuristic; <NA> outside containers).")   \
+  X(ContainerPrivileged, "container.privileged", kBool, kNone, "Container process holding NET_ADMIN, SYS_MODULE, SYS_RAWIO, SYS_PTRACE and SYS_ADMIN (heuristic; <NA> outside containers).")   \
   X(ContainerMounts, "container.mounts", kCharbuf, kNone, "Mounts (<NA>).")                      \
   X(ContainerMount, "container.mount", kCharbuf, kKeyRequired, "One mount by index or source (<NA>).") \
   X(ContainerMountSource, "container.mount.source", kCharbuf, kKeyRequired, "Mount source (<NA>).") \
