@@ -61,7 +61,15 @@ bool AlertRateLimiter::Admit(const Alert& alert, uint64_t* folded) {
   BuildKey(alert);
   auto it = keys_.find(key_);
   if (it == keys_.end()) {
-    if (keys_.size() >= config_.max_keys) SweepExpired(now);
+    if (keys_.size() >= config_.max_keys) {
+      // Sweep at most once per second of alert time: a sweep walks the whole table.
+      if (now >= last_sweep_ns_ + 1'000'000'000ULL) {
+        SweepExpired(now);
+        last_sweep_ns_ = now;
+      }
+      // Still full of live keys: fail open (emit untracked) rather than grow without bound.
+      if (keys_.size() >= config_.max_keys) return true;
+    }
     it = keys_.emplace(key_, KeyState{now, 0, 0}).first;
   } else if (now >= it->second.window_start_ns + window) {
     it->second.window_start_ns = now;

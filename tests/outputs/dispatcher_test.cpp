@@ -173,6 +173,25 @@ TEST(RateLimiter, KeysOnConfiguredFieldsAndAllowsNPerWindow) {
   EXPECT_EQ(limiter.suppressed_total(), 1u);
 }
 
+TEST(RateLimiter, BoundsItsMemoryAndFailsOpenWhenFull) {
+  RateLimitConfig config;
+  config.window = 10s;
+  config.max_keys = 3;
+  AlertRateLimiter limiter(config);
+  uint64_t folded = 0;
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(limiter.Admit(AlertAt(testing::kSampleTs, "key " + std::to_string(i)), &folded));
+  }
+  EXPECT_EQ(limiter.tracked_keys(), 3u);
+  // Untracked keys are not throttled; tracked ones still are.
+  EXPECT_TRUE(limiter.Admit(AlertAt(testing::kSampleTs, "key 4"), &folded));
+  EXPECT_FALSE(limiter.Admit(AlertAt(testing::kSampleTs, "key 0"), &folded));
+  // Once their windows expire, the sweep frees room for new keys.
+  EXPECT_TRUE(limiter.Admit(AlertAt(testing::kSampleTs + 11'000'000'000ULL, "key 9"), &folded));
+  EXPECT_EQ(limiter.tracked_keys(), 1u);
+  EXPECT_FALSE(limiter.Admit(AlertAt(testing::kSampleTs + 12'000'000'000ULL, "key 9"), &folded));
+}
+
 TEST(RateLimiter, OffWhenWindowIsZero) {
   AlertRateLimiter limiter({});
   uint64_t folded = 0;

@@ -22,7 +22,8 @@ struct RateLimitConfig {
   std::chrono::nanoseconds window{0};  // 0 = rate limiting off
   uint32_t max_per_window = 1;          // 0 is read as 1
   std::vector<std::string> key_fields;  // output field names; empty = the output string
-  std::size_t max_keys = 100000;        // memory cap: expired keys are swept past this
+  std::size_t max_keys = 100000;        // memory cap: expired keys are swept past this;
+                                        // new keys beyond it pass unthrottled
 };
 
 class AlertRateLimiter {
@@ -48,6 +49,7 @@ class AlertRateLimiter {
   std::unordered_map<std::string, KeyState> keys_;
   std::string key_;  // reused buffer
   uint64_t suppressed_total_ = 0;
+  uint64_t last_sweep_ns_ = 0;
 };
 
 }  // namespace vigil
