@@ -18,6 +18,25 @@ std::shared_ptr<const Alert> Shared(std::string output) {
 
 std::size_t LineCount(const std::string& path) { return testing::SplitLines(testing::ReadFile(path)).size(); }
 
+// Children of this test process that are still running (not zombies) and whose command
+// line mentions `marker`.
+int LiveChildrenMentioning(const std::string& marker) {
+  int live = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string stat = testing::ReadFile(entry.path() / "stat");
+    const std::size_t paren = stat.rfind(')');
+    if (paren == std::string::npos) continue;
+    char state = 0;
+    int ppid = 0;
+    if (std::sscanf(stat.c_str() + paren + 1, " %c %d", &state, &ppid) != 2) continue;
+    if (ppid != getpid() || state == 'Z') continue;
+    if (testing::ReadFile(entry.path() / "cmdline").find(marker) != std::string::npos) ++live;
+  }
+  return live;
+}
+
 TEST(ProgramSink, PipesAlertsToAProgramWithoutAShell) {
   testing::TempDir dir;
   // Shell metacharacters stay literal: no shell interprets the argv. (bs= makes dd
@@ -31,7 +50,9 @@ TEST(ProgramSink, PipesAlertsToAProgramWithoutAShell) {
     ASSERT_TRUE(sink.Flush(5s));
     EXPECT_EQ(sink.Stats().sent, 3u);
     ASSERT_TRUE(testing::WaitFor([&] { return LineCount(path) == 3; }));
-  }  // stopping the sink closes the program's stdin; dd exits
+    EXPECT_EQ(LiveChildrenMentioning(path), 1);  // one program serves every alert
+  }  // stopping the sink closes the program's stdin; dd exits and is reaped
+  EXPECT_EQ(LiveChildrenMentioning(path), 0);
   const auto lines = testing::SplitLines(testing::ReadFile(path));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(nlohmann::json::parse(lines[2])["output"], "15:37:51.123456789: Warning alert 2");
@@ -51,7 +72,8 @@ TEST(ProgramSink, RestartsTheProgramAfterItExits) {
     sink.Submit(Shared("alert " + std::to_string(i)));
     ASSERT_TRUE(sink.Flush(5s));
     ASSERT_TRUE(testing::WaitFor([&] { return LineCount(path) == i; })) << "line " << i;
-    std::this_thread::sleep_for(100ms);  // let head exit before the next alert
+    // The next alert must go to a new instance, not into the pipe of one about to exit.
+    ASSERT_TRUE(testing::WaitFor([&] { return LiveChildrenMentioning(path) == 0; }));
   }
   const auto lines = testing::SplitLines(testing::ReadFile(path));
   ASSERT_EQ(lines.size(), 3u);
