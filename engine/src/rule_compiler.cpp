@@ -469,6 +469,7 @@ bool RuleCompiler::CompileOutput(const RuleDef& rule, OutputTemplate* out) {
   // Folded YAML scalars (output: >) end with a newline; Falco's outputs never do.
   std::string s = rule.output;
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  if (!append_output_.empty()) s += " " + append_output_;
   std::string literal;
   auto flush = [&] {
     if (literal.empty()) return;

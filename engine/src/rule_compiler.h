@@ -20,6 +20,8 @@ namespace vigil {
 class RuleCompiler {
  public:
   RuleCompiler(const CollectedRules& defs, std::vector<Diagnostic>* diagnostics);
+  // Text (with %fields) appended to every rule's output, like Falco's append_output.
+  void set_append_output(std::string s) { append_output_ = std::move(s); }
 
   // Compiles one rule; on error reports it and returns nullptr. *skipped is set when the
   // rule was dropped on purpose (skip-if-unknown-filter) rather than because of an error.
@@ -65,6 +67,7 @@ class RuleCompiler {
   std::map<std::string, SharedNode> compiled_macros_;
   std::map<std::string, SharedNode> compiled_checks_;
   uint32_t next_slot_ = 0;
+  std::string append_output_;
 
   const CollectedRules& defs_;
   std::vector<Diagnostic>* diags_;

@@ -57,6 +57,7 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
   std::set<std::string> enabled(options.enabled_rules.begin(), options.enabled_rules.end());
 
   RuleCompiler compiler(defs, &diags);
+  compiler.set_append_output(options.append_output);
   for (const auto& def : defs.rules) {
     if (def.source != "syscall") {
       ++result.inactive_source_rules;

@@ -158,6 +158,20 @@ TEST_F(Fields, AlertHasFalcoShapeAndTypedOutputFields) {
   EXPECT_EQ(a.output_fields[3].kind, AlertField::Kind::kNull);
 }
 
+TEST_F(Fields, AppendOutputAddsFieldsToEveryRule) {
+  LoadOptions o;
+  o.hostname = "h";
+  o.append_output = "container_id=%container.id";
+  auto r = LoadRuleStrings({{"r.yaml", "- rule: r\n  desc: d\n  condition: evt.type = execve\n  output: >\n    ran %proc.name\n  priority: ERROR\n"}}, o);
+  ASSERT_TRUE(r.ok()) << testing::DiagText(r);
+  std::vector<Alert> alerts;
+  r.ruleset->Evaluate(MakeEvent(EventType::kExecve, 30), table_, [&](const Alert& a) { alerts.push_back(a); });
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].output, "ran python3 container_id=host");
+  ASSERT_EQ(alerts[0].output_fields.size(), 2u);
+  EXPECT_EQ(alerts[0].output_fields[1].name, "container.id");
+}
+
 TEST_F(Fields, FdFromTableForNonOpenEvents) {
   FdInfo fi;
   fi.type = FdType::kFile;
