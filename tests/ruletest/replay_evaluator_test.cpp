@@ -104,5 +104,40 @@ TEST(ReplayEvaluator, SnapshotOverridesWhatTheTableKnew) {
   EXPECT_EQ(replay.table().Find(400)->comm, "cat");
 }
 
+TEST(ReplayEvaluator, SeedsFdsOpenedBeforeTheRecordingFromTheLine) {
+  // bash already had a connected socket on fd 3 when the recording started: the dup2 line
+  // carries the recorder's view of fd 3 ("fd.num/fd.name/fd.type") and nothing else does.
+  constexpr const char* kDupRule = R"(
+- rule: Stdin From Socket
+  desc: test
+  condition: evt.type = dup2 and fd.type = ipv4
+  output: stdin from %fd.name type=%fd.type
+  priority: CRITICAL
+)";
+  LoadResult r = LoadRuleStrings({{"dup.yaml", kDupRule}}, LoadOptions{});
+  ASSERT_TRUE(r.ok());
+  const std::string dup_line =
+      R"({"evt.type":"dup2","evt.res":0,"proc.pid":500,"evt.args":{"fd":0,"oldfd":3,"newfd":0},"fd.num":3,"fd.name":"10.0.0.5:40000->203.0.113.9:4444","fd.type":"ipv4","proc":{"pid":500,"name":"bash"}})";
+  std::istringstream with_fd(dup_line + "\n");
+  ReplayEvaluator replay(r.ruleset);
+  std::vector<Alert> alerts;
+  replay.ReplayStream(with_fd, [&](const Alert& a) { alerts.push_back(a); }, {});
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(FieldOf(alerts[0], "fd.name"), "10.0.0.5:40000->203.0.113.9:4444");
+  const FdInfo* fd = replay.table().FindFd(500, 3);
+  ASSERT_NE(fd, nullptr);
+  EXPECT_EQ(fd->type, FdType::kIpv4);
+
+  // Without the fd keys the fd stays unknown and the rule cannot match.
+  std::string bare = dup_line;
+  bare.erase(bare.find(R"("fd.num")"), bare.find(R"("proc")") - bare.find(R"("fd.num")"));
+  std::istringstream without_fd(bare + "\n");
+  ReplayEvaluator replay2(r.ruleset);
+  std::size_t n = 0;
+  replay2.ReplayStream(without_fd, [&](const Alert&) { ++n; }, {});
+  EXPECT_EQ(replay2.stats().events, 1u);
+  EXPECT_EQ(n, 0u);
+}
+
 }  // namespace
 }  // namespace vigil

@@ -11,6 +11,7 @@
 #include <istream>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "vigil/alert.h"
 #include "vigil/event_jsonl.h"
@@ -34,8 +35,10 @@ class ReplayEvaluator {
   explicit ReplayEvaluator(std::shared_ptr<const Ruleset> ruleset);
 
   // Upserts parsed.process (if any), applies the event, evaluates it. Returns the number of
-  // alerts passed to on_alert.
-  std::size_t Feed(const ParsedEvent& parsed, const AlertCallback& on_alert);
+  // alerts passed to on_alert. `raw_line` (the JSON the event came from, optional) lets an fd
+  // the table does not know be seeded from the line's fd.num/fd.name/fd.type.
+  std::size_t Feed(const ParsedEvent& parsed, const AlertCallback& on_alert,
+                   std::string_view raw_line = {});
 
   // Reads a whole JSON Lines stream (blank lines ignored, malformed lines reported through
   // on_error and skipped). Stats accumulate over calls.
@@ -46,6 +49,8 @@ class ReplayEvaluator {
   const ReplayStats& stats() const noexcept { return stats_; }
 
  private:
+  void SeedUnknownFd(const ParsedEvent& parsed, std::string_view raw_line);
+
   std::shared_ptr<const Ruleset> ruleset_;
   ProcessTable table_;
   ReplayStats stats_;
