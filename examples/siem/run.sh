@@ -21,7 +21,7 @@ http_port="${http_kv#http=}"
 syslog_port="${syslog_kv#syslog=}"
 echo "collector: http on 127.0.0.1:$http_port, syslog on udp 127.0.0.1:$syslog_port"
 
-"$vigil" replay "$here/events.jsonl" -c "$here/vigil.yaml" \
+"$vigil" replay "$here/events.jsonl" -c "$here/vigil.yaml" -r "$here/../../rules" \
   --set "outputs.http.url=http://127.0.0.1:$http_port/alerts" \
   --set "outputs.syslog.port=$syslog_port"
 
