@@ -290,16 +290,6 @@ TEST_F(DaemonE2E, HttpSinkPostsFalcoJsonToCollector) {
 
 TEST_F(DaemonE2E, FailingHttpSinkDoesNotStallDetection) {
   HttpCollector broken(500);
-  // A port with nothing listening: connection refused.
-  int probe = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  socklen_t len = sizeof(addr);
-  getsockname(probe, reinterpret_cast<sockaddr*>(&addr), &len);
-  int dead_port = ntohs(addr.sin_port);
-  close(probe);
 
   std::string marker = UniqueMarker("vigil-e2e-dead");
   std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Dead Sink Rule", marker));
