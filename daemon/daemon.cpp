@@ -45,20 +45,6 @@ std::bitset<kEventTypeCount> StateEventTypes() {
   return b;
 }
 
-// When a rule reads fd.* on a socket or dup event, the fd table must follow sockets.
-std::bitset<kEventTypeCount> FdTrackingTypes(const std::bitset<kEventTypeCount>& wanted) {
-  std::bitset<kEventTypeCount> b;
-  auto has = [&](EventType t) { return wanted.test(static_cast<std::size_t>(t)); };
-  if (has(EventType::kDup) || has(EventType::kDup2) || has(EventType::kDup3)) {
-    for (EventType t : {EventType::kSocket, EventType::kConnect, EventType::kAccept,
-                        EventType::kAccept4, EventType::kBind, EventType::kOpen,
-                        EventType::kOpenat, EventType::kOpenat2, EventType::kClose}) {
-      b.set(static_cast<std::size_t>(t));
-    }
-  }
-  return b;
-}
-
 // Everything a (re)load produces; built off the event thread, swapped in whole.
 struct Loaded {
   DaemonConfig config;
@@ -258,7 +244,9 @@ int Daemon::Run() {
 
   auto interest_for = [](const Ruleset& rs) {
     auto wanted = rs.InterestingEventTypes();
-    return wanted | StateEventTypes() | FdTrackingTypes(wanted);
+    // No extra fd tracking for dup rules: dup/dup2/dup3 records carry oldfd's socket tuple
+    // (read in the kernel), which used to cost an open+close record per file opened.
+    return wanted | StateEventTypes();
   };
 
   SensorOptions so;
@@ -319,6 +307,10 @@ int Daemon::Run() {
   const auto started = Clock::now();
   auto next_stats = started + std::chrono::seconds(std::max(1, s.config.stats_interval_s));
   auto next_snapshot = started;
+  // Synthetic "events dropped" alert: rate-limited, reports drops since the last one.
+  constexpr auto kDropAlertInterval = std::chrono::seconds(10);
+  uint64_t drops_alerted = 0;
+  auto next_drop_alert = started;
   s.healthy = true;
   int exit_code = 0;
   while (!g_stop.load()) {
@@ -370,7 +362,37 @@ int Daemon::Run() {
       }
     }
     if (now >= next_snapshot) {
-      s.metrics.SetSensorStats(s.sensor->Stats());
+      SensorStats sensor_stats = s.sensor->Stats();
+      // Drops are blind spots: tell the alert sinks, at most once per kDropAlertInterval.
+      if (sensor_stats.drops > drops_alerted && now >= next_drop_alert) {
+        Alert drop_alert;
+        drop_alert.ts_ns = static_cast<uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count());
+        drop_alert.rule = "vigil: events dropped";
+        drop_alert.priority = Priority::kWarning;
+        drop_alert.source = "internal";
+        drop_alert.hostname = s.config.hostname.empty() ? Hostname() : s.config.hostname;
+        uint64_t new_drops = sensor_stats.drops - drops_alerted;
+        drop_alert.output = "vigil: " + std::to_string(new_drops) +
+                            " kernel events dropped (ring buffer full; total=" +
+                            std::to_string(sensor_stats.drops) + ")";
+        AlertField dropped;
+        dropped.name = "vigil.drops";
+        dropped.kind = AlertField::Kind::kUint;
+        dropped.u = new_drops;
+        AlertField total;
+        total.name = "vigil.drops_total";
+        total.kind = AlertField::Kind::kUint;
+        total.u = sensor_stats.drops;
+        drop_alert.output_fields = {dropped, total};
+        drop_alert.tags = {"vigil", "drops"};
+        on_alert(drop_alert);
+        drops_alerted = sensor_stats.drops;
+        next_drop_alert = now + kDropAlertInterval;
+      }
+      s.metrics.SetSensorStats(sensor_stats);
       s.metrics.SetSinkStats(s.outputs->Stats(), s.outputs->Totals());
       s.metrics.processes = s.table.size();
       next_snapshot = now + std::chrono::seconds(1);
