@@ -613,11 +613,9 @@ TEST_F(UpstreamRulesFire, DropAndExecuteNewBinaryInContainer) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("proc.exe"), "dropped");
 }
 
-// ---- known gaps (see docs/detections.md); run with --gtest_also_run_disabled_tests ---
-
-// Gap: container.privileged is always <NA> (no container runtime metadata), so the rule
-// cannot match. The behaviour is performed honestly; enable once the field is derived.
-TEST_F(UpstreamRulesFire, DISABLED_DebugfsLaunchedInPrivilegedContainer) {
+// container.privileged is derived from the container process's effective capabilities
+// (the set only --privileged grants; see docs/rules.md): the sandbox runs as full root.
+TEST_F(UpstreamRulesFire, DebugfsLaunchedInPrivilegedContainer) {
   Sandbox box;
   ASSERT_TRUE(box.ok()) << box.cgroup_dir();
   int code = -1;
