@@ -174,11 +174,13 @@ SyscallTable::SyscallTable() {
       {Int(A::kFd, 0), Str(A::kUargs, 0), Raw(A::kFlags, 2)});
   add(SYS_bpf, E::kBpf, D(), {Int(A::kCmd, 0)});
   add(SYS_prctl, E::kPrctl, D(), {Int(A::kOption, 0), Raw(A::kArg2, 1)});
-  add(SYS_dup, E::kDup, D(), {Res(A::kFd), Int(A::kOldfd, 0)});
+  // dup*: the probe reads the socket tuple of oldfd (still open at sys_exit), so fd.* of a
+  // duplicated socket needs no user-space fd table (and no open/close tracking).
+  add(SYS_dup, E::kDup, D().Tuple(0), {Res(A::kFd), Int(A::kOldfd, 0)});
 #ifdef SYS_dup2
-  add(SYS_dup2, E::kDup2, D(), {Res(A::kFd), Int(A::kOldfd, 0), Int(A::kNewfd, 1)});
+  add(SYS_dup2, E::kDup2, D().Tuple(0), {Res(A::kFd), Int(A::kOldfd, 0), Int(A::kNewfd, 1)});
 #endif
-  add(SYS_dup3, E::kDup3, D(),
+  add(SYS_dup3, E::kDup3, D().Tuple(0),
       {Res(A::kFd), Int(A::kOldfd, 0), Int(A::kNewfd, 1), Raw(A::kFlags, 2)});
   add(SYS_kill, E::kKill, D(), {Int(A::kPid, 0), Int(A::kSig, 1)});
   add(SYS_tkill, E::kTkill, D(), {Int(A::kTid, 0), Int(A::kSig, 1)});

@@ -26,6 +26,7 @@ bool IsSocketTupleEvent(EventType t) {
     case EventType::kConnect: case EventType::kAccept: case EventType::kAccept4:
     case EventType::kBind: case EventType::kSendto: case EventType::kRecvfrom:
     case EventType::kSendmsg: case EventType::kRecvmsg: case EventType::kListen:
+    case EventType::kDup: case EventType::kDup2: case EventType::kDup3:  // oldfd's socket
       return true;
     default:
       return false;
@@ -815,9 +816,13 @@ void EvalContext::ComputeFd() noexcept {
     f.connected = ev.type == EventType::kConnect || ev.type == EventType::kAccept ||
                   ev.type == EventType::kAccept4;
     const Arg* fdarg = ev.Find(ArgId::kFd);
+    const Arg* tuple_oldfd = ev.Find(ArgId::kOldfd);
     if (ev.type == EventType::kAccept || ev.type == EventType::kAccept4) {
       f.num = ev.res;
       f.has_num = ev.res >= 0;
+    } else if (tuple_oldfd && !tuple_oldfd->is_str) {
+      f.num = tuple_oldfd->num;  // dup*: Falco's fd.* is the duplicated (source) fd
+      f.has_num = true;
     } else if (fdarg && !fdarg->is_str) {
       f.num = fdarg->num;
       f.has_num = true;

@@ -165,5 +165,26 @@ TEST_F(Operators, NetworkAddressesAndCidr) {
   EXPECT_TRUE(Fires("fd.name = \"10.1.2.3:40000->93.184.216.34:443\""));
 }
 
+TEST_F(Operators, DupOfSocketReadsTheKernelTupleWithoutFdTable) {
+  // No socket/connect was seen (no fd table entry): the dup2 record carries oldfd's tuple.
+  Event ev = MakeEvent(EventType::kDup2, 30, 1);
+  ev.AddNum(ArgId::kFd, 1);
+  ev.AddNum(ArgId::kOldfd, 5);
+  ev.AddNum(ArgId::kNewfd, 1);
+  ev.has_tuple = true;
+  ev.tuple.family = AF_INET;
+  ev.tuple.l4proto = IPPROTO_TCP;
+  inet_pton(AF_INET, "10.0.0.5", ev.tuple.sip.data());
+  inet_pton(AF_INET, "203.0.113.9", ev.tuple.dip.data());
+  ev.tuple.sport = 40000;
+  ev.tuple.dport = 4444;
+  ev_ = ev;
+  EXPECT_TRUE(Fires("fd.type = ipv4"));
+  EXPECT_TRUE(Fires("fd.num = 5"));
+  EXPECT_TRUE(Fires("fd.name = \"10.0.0.5:40000->203.0.113.9:4444\""));
+  ev_.has_tuple = false;  // a duplicated regular file: no tuple, nothing in the table
+  EXPECT_FALSE(Fires("fd.type in (ipv4, ipv6)"));
+}
+
 }  // namespace
 }  // namespace vigil

@@ -82,6 +82,9 @@ TEST(SensorPriv, Dup2OfSocketOntoStdoutInChild) {
   EXPECT_EQ(dup[0].Num(ArgId::kFd), 1);
   EXPECT_EQ(dup[0].Num(ArgId::kOldfd), sock[0].res);
   EXPECT_EQ(dup[0].Num(ArgId::kNewfd), 1);
+  // the probe resolves the duplicated fd's socket in the kernel (no fd table needed)
+  EXPECT_TRUE(dup[0].has_tuple);
+  EXPECT_EQ(dup[0].tuple.family, AF_INET);
 }
 
 TEST(SensorPriv, SetuidInChild) {
