@@ -141,6 +141,7 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   lo.disabled_rules = cfg.disabled_rules;
   lo.disabled_tags = cfg.disabled_tags;
   lo.enabled_rules = cfg.enabled_rules;
+  lo.append_output = cfg.append_output;
   std::vector<std::pair<std::string, std::string>> docs;
   SelfProtectionTargets targets;
   targets.pid = static_cast<uint32_t>(getpid());

@@ -171,6 +171,7 @@ bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& o
     ok &= ReadList(engine, "disabled_rules", &cfg.disabled_rules, f, errors);
     ok &= ReadList(engine, "disabled_tags", &cfg.disabled_tags, f, errors);
     ok &= ReadList(engine, "enabled_rules", &cfg.enabled_rules, f, errors);
+    ok &= Read(engine, "append_output", &cfg.append_output, f, errors);
     if (cfg.match_mode != "all" && cfg.match_mode != "first") {
       errors->push_back(Pos(f, engine["match_mode"].Mark()) +
                         ": error: engine.match_mode must be 'all' or 'first'");

@@ -18,6 +18,7 @@ struct DaemonConfig {
   std::string match_mode = "all";         // all | first
   std::string hostname;                   // "" = gethostname()
   std::vector<std::string> disabled_rules, disabled_tags, enabled_rules;
+  std::string append_output;              // appended to every rule's output (Falco's append_output)
   // sensor
   std::size_t ring_buffer_mb = 16;
   bool capture_send_recv = false;
