@@ -354,5 +354,27 @@ TEST_F(ReliabilityE2E, RingBufferOverflowCountsDropsAndAlerts) {
   EXPECT_EQ(vigil_->Stop(), 0) << vigil_->Log();
 }
 
+// Least exposure: a config or rules file writable by group/other makes the daemon refuse to
+// start (exit status non-zero, a message naming the file); fixing the mode lets it start.
+TEST_F(ReliabilityE2E, WorldWritableConfigOrRulesRefusedAtStart) {
+  std::string marker = UniqueMarker("vigil-rel-perm");
+  std::string rules = dir_.Write("rules.yaml", ExecMarkerRule("Rel Perm Marker", marker));
+  std::string config = dir_.Write("vigil.yaml", Config(rules, dir_.path() + "/alerts.jsonl"));
+  for (const std::string& victim : {config, rules}) {
+    ASSERT_EQ(chmod(victim.c_str(), 0666), 0);
+    VigilProcess v({"run", "-c", config}, dir_.path() + "/refused.log");
+    EXPECT_TRUE(v.WaitForLog("refusing insecure file", 30s)) << v.Log();
+    EXPECT_TRUE(WaitUntil([&] { return !v.Running(); }, 10s));
+    EXPECT_NE(v.Log().find(victim), std::string::npos) << v.Log();
+    EXPECT_EQ(v.Log().find("probes attached"), std::string::npos) << v.Log();
+    ASSERT_EQ(chmod(victim.c_str(), 0600), 0);
+  }
+  config_path_ = config;
+  vigil_ = std::make_unique<VigilProcess>(std::vector<std::string>{"run", "-c", config},
+                                          dir_.path() + "/vigil.log");
+  ASSERT_TRUE(vigil_->WaitForLog("probes attached", 60s)) << vigil_->Log();
+  EXPECT_EQ(vigil_->Stop(), 0) << vigil_->Log();
+}
+
 }  // namespace
 }  // namespace vigil
