@@ -12,10 +12,12 @@
 
 #include <httplib.h>
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -373,6 +375,76 @@ TEST_F(ReliabilityE2E, WorldWritableConfigOrRulesRefusedAtStart) {
   vigil_ = std::make_unique<VigilProcess>(std::vector<std::string>{"run", "-c", config},
                                           dir_.path() + "/vigil.log");
   ASSERT_TRUE(vigil_->WaitForLog("probes attached", 60s)) << vigil_->Log();
+  EXPECT_EQ(vigil_->Stop(), 0) << vigil_->Log();
+}
+
+// Process-table flood: a fork bomb inside a pids cgroup (v1 controller, pids.max=256) that
+// this test creates; every process in it descends from the test. The daemon's VmRSS stays
+// bounded and its process table shrinks back once the bomb is gone.
+TEST_F(ReliabilityE2E, ForkBombInPidsCgroupKeepsDaemonMemoryBounded) {
+  std::string marker = UniqueMarker("vigil-rel-bomb");
+  std::string rules = dir_.Write("rules.yaml", ExecMarkerRule("Rel Bomb Marker", marker));
+  std::string alerts_path = dir_.path() + "/alerts.jsonl";
+  Start(Config(rules, alerts_path));
+  ASSERT_TRUE(ExecUntilAlert("Rel Bomb Marker", marker, alerts_path, 15s)) << vigil_->Log();
+  const std::string cg = "/sys/fs/cgroup/pids/" + marker;
+  ASSERT_EQ(mkdir(cg.c_str(), 0700), 0) << strerror(errno);
+  struct RemoveCgroup {
+    std::string path;
+    ~RemoveCgroup() { rmdir(path.c_str()); }
+  } remove_cgroup{cg};
+  {
+    int fd = open((cg + "/pids.max").c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(write(fd, "256", 3), 3);
+    close(fd);
+  }
+  std::this_thread::sleep_for(2s);
+  long rss_before = VmRssKb(vigil_->pid());
+  pid_t bomb = fork();
+  if (bomb == 0) {
+    int fd = open((cg + "/cgroup.procs").c_str(), O_WRONLY);
+    if (fd < 0 || write(fd, "0", 1) != 1) _exit(3);
+    close(fd);
+    // Every process forks forever; short-lived leaves keep the pid churn high.
+    for (;;) {
+      pid_t p = fork();
+      if (p == 0) {
+        if (fork() == 0) _exit(0);
+        continue;
+      }
+      if (p < 0) {
+        usleep(1000);
+        while (waitpid(-1, nullptr, WNOHANG) > 0) {
+        }
+      }
+    }
+  }
+  ASSERT_GT(bomb, 0);
+  std::this_thread::sleep_for(8s);
+  // Stop the bomb: SIGKILL every process in the test's own cgroup until it is empty.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::istringstream procs(ReadFile(cg + "/cgroup.procs"));
+        bool any = false;
+        for (std::string line; std::getline(procs, line);) {
+          if (line.empty()) continue;
+          any = true;
+          kill(static_cast<pid_t>(std::stol(line)), SIGKILL);
+        }
+        while (waitpid(bomb, nullptr, WNOHANG) > 0) {
+        }
+        return !any;
+      },
+      30s));
+  ASSERT_TRUE(vigil_->Running()) << vigil_->Log();
+  long rss_after = VmRssKb(vigil_->pid());
+  ASSERT_GT(rss_before, 0);
+  EXPECT_LT(rss_after, rss_before + 64 * 1024) << "VmRSS " << rss_before << " -> " << rss_after;
+  std::printf("fork bomb: daemon VmRSS %ld -> %ld kB\n", rss_before, rss_after);
+  EXPECT_TRUE(WaitUntil([&] { return MetricValue(Metrics(), "vigil_processes") < 2000; }, 20s))
+      << Metrics();
+  EXPECT_TRUE(ExecUntilAlert("Rel Bomb Marker", marker, alerts_path, 15s)) << vigil_->Log();
   EXPECT_EQ(vigil_->Stop(), 0) << vigil_->Log();
 }
 
