@@ -132,8 +132,24 @@ std::string CheckFileNotWritableByOthers(const std::string& path) {
   return "";
 }
 
+namespace {
+bool LoadDaemonConfigUnchecked(const std::string& path, const std::vector<std::string>& overrides,
+                               DaemonConfig* out, std::vector<std::string>* errors);
+}  // namespace
+
 bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& overrides,
                       DaemonConfig* out, std::vector<std::string>* errors) {
+  try {
+    return LoadDaemonConfigUnchecked(path, overrides, out, errors);
+  } catch (const YAML::Exception& e) {
+    errors->push_back(Pos(path, e.mark) + ": error: " + e.msg);
+    return false;
+  }
+}
+
+namespace {
+bool LoadDaemonConfigUnchecked(const std::string& path, const std::vector<std::string>& overrides,
+                               DaemonConfig* out, std::vector<std::string>* errors) {
   DaemonConfig cfg;
   cfg.source = path;
   YAML::Node root(YAML::NodeType::Map);
@@ -219,7 +235,12 @@ bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& o
                                  "metrics", "log", "outputs", "refuse_insecure_files",
                                  "self_protection"};
   for (const auto& kv : root) {
-    std::string k = kv.first.as<std::string>();
+    if (!kv.first.IsScalar()) {
+      errors->push_back(Pos(f, kv.first.Mark()) + ": error: config keys must be plain strings");
+      ok = false;
+      continue;
+    }
+    std::string k = kv.first.Scalar();
     bool known = false;
     for (const char* name : kKnown) known |= (k == name);
     if (!known) {
@@ -231,5 +252,6 @@ bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& o
   *out = std::move(cfg);
   return true;
 }
+}  // namespace
 
 }  // namespace vigil
