@@ -85,9 +85,10 @@ bool VigilProcess::Running() const {
 std::string VigilProcess::Log() const { return ReadFile(log_path_); }
 
 bool VigilProcess::WaitForLog(const std::string& needle, std::chrono::milliseconds timeout) const {
-  return WaitUntil(
-      [&] { return Log().find(needle) != std::string::npos || !Running(); }, timeout) &&
-         Log().find(needle) != std::string::npos;
+  WaitUntil([&] { return Log().find(needle) != std::string::npos || !Running(); }, timeout);
+  // The child may be reaped a moment before its last log line is visible to us.
+  return WaitUntil([&] { return Log().find(needle) != std::string::npos; },
+                   std::chrono::milliseconds(2000));
 }
 
 void VigilProcess::Signal(int sig) const {
