@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <future>
 #include <thread>
 
@@ -62,13 +61,6 @@ void SignalHandler(int sig) {
     case SIGUSR1: Daemon::RequestReopen(); break;
     default: break;
   }
-}
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string Hostname() {
@@ -142,7 +134,6 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   lo.disabled_tags = cfg.disabled_tags;
   lo.enabled_rules = cfg.enabled_rules;
   lo.append_output = cfg.append_output;
-  std::vector<std::pair<std::string, std::string>> docs;
   SelfProtectionTargets targets;
   targets.pid = static_cast<uint32_t>(getpid());
   std::error_code ec;
@@ -153,25 +144,16 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
     std::string abs = std::filesystem::absolute(path, ec).string();
     if (std::filesystem::is_directory(abs, ec)) {
       targets.directories.push_back(abs);
-      std::vector<std::string> names;
-      for (const auto& e : std::filesystem::directory_iterator(abs, ec)) {
-        auto ext = e.path().extension();
-        if (e.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml")) names.push_back(e.path());
-      }
-      std::sort(names.begin(), names.end());
-      for (const auto& n : names) docs.emplace_back(n, ReadWholeFile(n));
-    } else {
+    } else if (std::ifstream(path)) {
       targets.files.push_back(abs);
-      std::ifstream probe(path);
-      if (!probe) {
-        out.errors.push_back(path + ":1:1: error: cannot read rules file");
-        return out;
-      }
-      docs.emplace_back(path, ReadWholeFile(path));
+    } else {
+      out.errors.push_back(path + ":1:1: error: cannot read rules file");
+      return out;
     }
   }
-  if (cfg.self_protection) docs.emplace_back(kSelfProtectionDocName, SelfProtectionRules(targets));
-  out.result = LoadRuleStrings(docs, lo);
+  std::vector<std::pair<std::string, std::string>> generated;
+  if (cfg.self_protection) generated.emplace_back(kSelfProtectionDocName, SelfProtectionRules(targets));
+  out.result = LoadRuleFiles(cfg.rules_files, generated, lo);
   out.ruleset = out.result.ruleset;
   std::size_t self_rules = cfg.self_protection ? kSelfProtectionRuleCount : 0;
   if (!out.ruleset || out.ruleset->rule_count() <= self_rules) {

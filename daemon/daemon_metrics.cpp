@@ -102,12 +102,16 @@ std::string DaemonMetrics::RenderPrometheus() const {
          outputs_filtered_);
   Metric(os, "vigil_outputs_suppressed_total", "counter", "Alerts folded by rate limiting.",
          outputs_suppressed_);
-  const char* kinds[] = {"sent", "failed", "dropped"};
-  for (const char* kind : kinds) {
+  const struct {
+    const char* kind;
+    uint64_t SinkStats::*count;
+  } kinds[] = {{"sent", &SinkStats::sent}, {"failed", &SinkStats::failed},
+               {"dropped", &SinkStats::dropped}};
+  for (const auto& [kind, count] : kinds) {
     os << "# HELP vigil_sink_" << kind << "_total Alerts " << kind << " per sink.\n"
        << "# TYPE vigil_sink_" << kind << "_total counter\n";
     for (const auto& s : sinks_) {
-      uint64_t v = kind[0] == 's' ? s.sent : kind[0] == 'f' ? s.failed : s.dropped;
+      uint64_t v = s.*count;
       os << "vigil_sink_" << kind << "_total{sink=\"" << EscapeLabel(s.name) << "\"} " << v
          << '\n';
     }

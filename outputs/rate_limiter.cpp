@@ -11,16 +11,6 @@ uint64_t NowNs() {
                                    .count());
 }
 
-void AppendFieldValue(const AlertField& f, std::string* key) {
-  switch (f.kind) {
-    case AlertField::Kind::kString: key->append(f.str); break;
-    case AlertField::Kind::kInt: key->append(std::to_string(f.i)); break;
-    case AlertField::Kind::kUint: key->append(std::to_string(f.u)); break;
-    case AlertField::Kind::kBool: key->append(f.b ? "true" : "false"); break;
-    case AlertField::Kind::kNull: key->append("<NA>"); break;
-  }
-}
-
 }  // namespace
 
 AlertRateLimiter::AlertRateLimiter(RateLimitConfig config) : config_(std::move(config)) {
@@ -40,7 +30,7 @@ void AlertRateLimiter::BuildKey(const Alert& alert) {
     if (it == alert.output_fields.end()) {
       key_.append("<absent>");
     } else {
-      AppendFieldValue(*it, &key_);
+      key_.append(AlertFieldText(*it));
     }
     key_.push_back('\0');
   }

@@ -284,17 +284,6 @@ bool ParseCase(const YAML::Node& node, const std::string& file, RuleTestCase* te
   return ok;
 }
 
-std::string FieldText(const AlertField& f) {
-  switch (f.kind) {
-    case AlertField::Kind::kNull: return "<NA>";
-    case AlertField::Kind::kString: return f.str;
-    case AlertField::Kind::kInt: return std::to_string(f.i);
-    case AlertField::Kind::kUint: return std::to_string(f.u);
-    case AlertField::Kind::kBool: return f.b ? "true" : "false";
-  }
-  return "";
-}
-
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string out = "[";
   for (std::size_t i = 0; i < names.size(); ++i) {
@@ -463,7 +452,7 @@ RuleTestResult RuleTestRunner::Run(const RuleTestCase& test) {
       }
       for (const auto& f : a.output_fields) {
         if (f.name != field) continue;
-        std::string got = FieldText(f);
+        std::string got = AlertFieldText(f);
         if (got == want) matched = true;
         else seen.push_back(got);
       }

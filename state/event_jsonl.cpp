@@ -12,18 +12,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-Json SplitNul(std::string_view s) {
-  Json arr = Json::array();
-  std::size_t start = 0;
-  while (start < s.size()) {
-    std::size_t end = s.find('\0', start);
-    if (end == std::string_view::npos) end = s.size();
-    arr.push_back(std::string(s.substr(start, end - start)));
-    start = end + 1;
-  }
-  return arr;
-}
-
 std::string AddrText(uint16_t family, const std::array<uint8_t, 16>& ip) {
   char buf[INET6_ADDRSTRLEN] = {0};
   inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, ip.data(), buf, sizeof(buf));

@@ -27,18 +27,6 @@ std::string ReadLink(const std::string& path) {
   return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
 }
 
-std::vector<std::string> SplitNul(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    std::size_t end = s.find('\0', start);
-    if (end == std::string::npos) end = s.size();
-    out.push_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 int64_t BootWallNs() {
   timespec real{}, boot{};
   clock_gettime(CLOCK_REALTIME, &real);

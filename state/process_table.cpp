@@ -9,18 +9,6 @@
 namespace vigil {
 namespace {
 
-std::vector<std::string> SplitNul(std::string_view s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start < s.size()) {
-    std::size_t end = s.find('\0', start);
-    if (end == std::string_view::npos) end = s.size();
-    out.emplace_back(s.substr(start, end - start));
-    start = end + 1;
-  }
-  return out;
-}
-
 std::string FormatAddr(uint16_t family, const std::array<uint8_t, 16>& ip) {
   char buf[INET6_ADDRSTRLEN] = {0};
   if (family == AF_INET6) {

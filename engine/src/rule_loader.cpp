@@ -116,6 +116,12 @@ LoadResult LoadRuleStrings(const std::vector<std::pair<std::string, std::string>
 }
 
 LoadResult LoadRuleFiles(const std::vector<std::string>& paths, const LoadOptions& options) {
+  return LoadRuleFiles(paths, {}, options);
+}
+
+LoadResult LoadRuleFiles(const std::vector<std::string>& paths,
+                         const std::vector<std::pair<std::string, std::string>>& extra_docs,
+                         const LoadOptions& options) {
   namespace fs = std::filesystem;
   std::vector<Diagnostic> diags;
   std::vector<std::string> files;
@@ -144,6 +150,7 @@ LoadResult LoadRuleFiles(const std::vector<std::string>& paths, const LoadOption
     ss << in.rdbuf();
     collector.Add(ReadRuleFile(f, ss.str(), &diags));
   }
+  for (const auto& [name, text] : extra_docs) collector.Add(ReadRuleFile(name, text, &diags));
   return Compile(collector.Finish(), options, std::move(diags));
 }
 

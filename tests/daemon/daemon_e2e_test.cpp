@@ -27,6 +27,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ReadFile;
+using testing::ReadJsonLines;
 using testing::RunChild;
 using testing::TempDir;
 using testing::UniqueMarker;
@@ -49,17 +50,6 @@ std::string Config(const TempDir& dir, const std::string& rules, const std::stri
          "outputs:\n"
          "  stdout: {enabled: false}\n"
          "  file: {enabled: true, path: " + dir.path() + "/alerts.jsonl}\n" + extra;
-}
-
-std::vector<nlohmann::json> Alerts(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(ReadFile(path));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(j);
-  }
-  return out;
 }
 
 const nlohmann::json* FindAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule,
@@ -93,7 +83,7 @@ class DaemonE2E : public ::testing::Test {
           pid = RunChild({"/bin/true", marker}, &status);
           return WaitUntil(
               [&] {
-                *alerts = Alerts(dir_.path() + "/alerts.jsonl");
+                *alerts = ReadJsonLines(dir_.path() + "/alerts.jsonl");
                 found = FindAlert(*alerts, rule, pid);
                 return found != nullptr;
               },
@@ -162,7 +152,7 @@ TEST_F(DaemonE2E, SighupWithNewRulesSwapsThem) {
   int status = 0;
   pid_t old_pid = RunChild({"/bin/true", old_marker}, &status);
   std::this_thread::sleep_for(1s);
-  EXPECT_EQ(FindAlert(Alerts(dir_.path() + "/alerts.jsonl"), "E2E Old Rule", old_pid), nullptr);
+  EXPECT_EQ(FindAlert(ReadJsonLines(dir_.path() + "/alerts.jsonl"), "E2E Old Rule", old_pid), nullptr);
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 
@@ -218,7 +208,7 @@ TEST_F(DaemonE2E, RulesDisabledByNameOrTagInConfigDoNotFire) {
   ASSERT_NE(a, nullptr) << vigil_->Log();
   int64_t pid = (*a)["output_fields"]["proc.pid"].get<int64_t>();
   std::this_thread::sleep_for(500ms);
-  alerts = Alerts(dir_.path() + "/alerts.jsonl");
+  alerts = ReadJsonLines(dir_.path() + "/alerts.jsonl");
   EXPECT_EQ(FindAlert(alerts, "E2E Disabled By Name", static_cast<pid_t>(pid)), nullptr);
   for (const auto& j : alerts) EXPECT_NE(j.value("rule", ""), "E2E Disabled By Tag");
   EXPECT_EQ(vigil_->Stop(), 0);

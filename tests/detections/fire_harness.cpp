@@ -30,17 +30,6 @@ std::string CgroupRoot() {
   return "/sys/fs/cgroup";
 }
 
-std::string FieldText(const AlertField& f) {
-  switch (f.kind) {
-    case AlertField::Kind::kNull: return "<NA>";
-    case AlertField::Kind::kString: return f.str;
-    case AlertField::Kind::kInt: return std::to_string(f.i);
-    case AlertField::Kind::kUint: return std::to_string(f.u);
-    case AlertField::Kind::kBool: return f.b ? "true" : "false";
-  }
-  return "";
-}
-
 std::bitset<kEventTypeCount> HarnessInterest(const Ruleset& rs) {
   std::bitset<kEventTypeCount> want = rs.InterestingEventTypes();
   for (EventType t :
@@ -134,7 +123,7 @@ void Harness::PollLoop() {
         p = table_.Parent(*p);
         if (p) f.lineage.push_back(p->pid);
       }
-      for (const auto& field : a.output_fields) f.fields.emplace_back(field.name, FieldText(field));
+      for (const auto& field : a.output_fields) f.fields.emplace_back(field.name, AlertFieldText(field));
       batch.push_back(std::move(f));
     });
   };

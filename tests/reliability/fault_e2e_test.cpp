@@ -29,6 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::ReadFile;
+using testing::ReadJsonLines;
 using testing::RunChild;
 using testing::TempDir;
 using testing::UniqueMarker;
@@ -41,17 +42,6 @@ std::string ExecMarkerRule(const std::string& name, const std::string& marker) {
          "  condition: evt.type in (execve, execveat) and proc.args contains \"" + marker + "\"\n"
          "  output: marker exec (cmdline=%proc.cmdline pid=%proc.pid)\n"
          "  priority: WARNING\n";
-}
-
-std::vector<nlohmann::json> Alerts(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(ReadFile(path));
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty()) continue;
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_discarded()) out.push_back(j);
-  }
-  return out;
 }
 
 bool HasAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule, pid_t pid) {
@@ -110,7 +100,7 @@ class ReliabilityE2E : public ::testing::Test {
         [&] {
           int status = 0;
           pid_t pid = RunChild({"/bin/true", marker}, &status);
-          return WaitUntil([&] { return HasAlert(Alerts(path), rule, pid); }, 1500ms);
+          return WaitUntil([&] { return HasAlert(ReadJsonLines(path), rule, pid); }, 1500ms);
         },
         timeout);
   }
@@ -153,13 +143,13 @@ TEST_F(ReliabilityE2E, TamperAttemptsByChildRaiseSelfProtectionAlerts) {
   });
   bool all = WaitUntil(
       [&] {
-        auto a = Alerts(alerts_path);
+        auto a = ReadJsonLines(alerts_path);
         return HasAlert(a, "vigil tampering: daemon traced", child) &&
                HasAlert(a, "vigil tampering: signal sent to daemon", child) &&
                HasAlert(a, "vigil tampering: configuration, rules or binary modified", child);
       },
       15s);
-  auto a = Alerts(alerts_path);
+  auto a = ReadJsonLines(alerts_path);
   EXPECT_TRUE(HasAlert(a, "vigil tampering: daemon traced", child)) << ReadFile(alerts_path);
   EXPECT_TRUE(HasAlert(a, "vigil tampering: signal sent to daemon", child));
   EXPECT_TRUE(HasAlert(a, "vigil tampering: configuration, rules or binary modified", child));
@@ -193,7 +183,7 @@ TEST_F(ReliabilityE2E, ControlCharactersInFileNamesAreEscapedInJsonAndText) {
         });
         return WaitUntil(
             [&] {
-              return HasAlert(Alerts(alerts_path), "Rel Escape Open", child) &&
+              return HasAlert(ReadJsonLines(alerts_path), "Rel Escape Open", child) &&
                      ReadFile(text_path).find(marker) != std::string::npos;
             },
             2s);
@@ -218,7 +208,7 @@ TEST_F(ReliabilityE2E, ControlCharactersInFileNamesAreEscapedInJsonAndText) {
   }
   // The JSON value decodes back to the exact name: escaped, not mangled.
   bool exact = false;
-  for (const auto& a : Alerts(alerts_path)) {
+  for (const auto& a : ReadJsonLines(alerts_path)) {
     if (a.value("rule", "") == "Rel Escape Open" &&
         a["output_fields"].value("fd.name", "") == name)
       exact = true;
@@ -348,7 +338,7 @@ TEST_F(ReliabilityE2E, RingBufferOverflowCountsDropsAndAlerts) {
   vigil_->Signal(SIGCONT);
   bool dropped = WaitUntil([&] { return MetricValue(Metrics(), "vigil_sensor_drops_total") > 0; }, 20s);
   EXPECT_TRUE(dropped) << Metrics();
-  EXPECT_TRUE(WaitUntil([&] { return HasAlert(Alerts(alerts_path), "vigil: events dropped", -1); },
+  EXPECT_TRUE(WaitUntil([&] { return HasAlert(ReadJsonLines(alerts_path), "vigil: events dropped", -1); },
                         20s))
       << vigil_->Log();
   ASSERT_TRUE(vigil_->Running());

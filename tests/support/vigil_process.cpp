@@ -44,6 +44,17 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(ReadFile(path));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_discarded()) out.push_back(j);
+  }
+  return out;
+}
+
 VigilProcess::VigilProcess(std::vector<std::string> args, std::string log_path)
     : log_path_(std::move(log_path)) {
   const char* bin = std::getenv("VIGIL_BINARY");

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ class VigilProcess {
 
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
+// Parses a JSON Lines file (e.g. the file sink's alerts); unparsable lines are skipped.
+std::vector<nlohmann::json> ReadJsonLines(const std::string& path);
 // Polls until `pred()` is true or the timeout passes.
 template <typename Pred>
 bool WaitUntil(Pred pred, std::chrono::milliseconds timeout) {

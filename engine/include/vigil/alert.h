@@ -24,6 +24,10 @@ struct AlertField {
   bool b = false;
 };
 
+// The field's value as Falco prints it in text: the string, the number, true/false, or
+// "<NA>" when null.
+std::string AlertFieldText(const AlertField& f);
+
 struct Alert {
   uint64_t ts_ns = 0;              // event time, ns since the epoch
   std::string rule;

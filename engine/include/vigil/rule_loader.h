@@ -61,6 +61,10 @@ struct LoadResult {
 
 // Loads files in order; a directory loads every *.yaml / *.yml inside in sorted order.
 LoadResult LoadRuleFiles(const std::vector<std::string>& paths, const LoadOptions& options);
+// Loads the files as above, then in-memory documents ({name, YAML text}) after them.
+LoadResult LoadRuleFiles(const std::vector<std::string>& paths,
+                         const std::vector<std::pair<std::string, std::string>>& extra_docs,
+                         const LoadOptions& options);
 // Loads in-memory documents: {name used in diagnostics, YAML text}.
 LoadResult LoadRuleStrings(const std::vector<std::pair<std::string, std::string>>& docs,
                            const LoadOptions& options);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace vigil {
@@ -41,6 +42,9 @@ struct Process {
 
 // Builds Process::cmdline from comm and args ("bash -c id").
 std::string BuildCmdline(const std::string& comm, const std::vector<std::string>& args);
+
+// Splits a NUL-separated list (argv/envp as the kernel stores them) into strings.
+std::vector<std::string> SplitNul(std::string_view s);
 
 // Derives a Falco-style short container id (12 hex chars) from a cgroup path, or "host".
 std::string ContainerIdFromCgroup(const std::string& cgroup_path);
