@@ -44,6 +44,27 @@ std::bitset<kEventTypeCount> StateEventTypes() {
   return b;
 }
 
+// Derives the kernel open prefilter from the rules and installs it (or removes it when the
+// config turns it off or a rule needs every open); logs what it did.
+void InstallOpenPrefilter(Sensor& sensor, const Ruleset& rules, const DaemonConfig& config) {
+  OpenPrefilter filter;
+  if (config.open_prefilter) {
+    filter = rules.DeriveOpenPrefilter();
+  } else {
+    filter.disabled_reason = "sensor.open_prefilter is false";
+  }
+  std::string error;
+  if (!sensor.SetOpenPrefilter(filter, &error)) {
+    spdlog::warn("{}", error);
+  } else if (filter.enabled) {
+    spdlog::info("open prefilter: {} path prefixes, {} suffixes{}; other opens stay in the kernel",
+                 filter.prefixes.size(), filter.suffixes.size(),
+                 filter.all_writes ? ", every open for writing" : "");
+  } else {
+    spdlog::info("open prefilter off: {}", filter.disabled_reason);
+  }
+}
+
 // Everything a (re)load produces; built off the event thread, swapped in whole.
 struct Loaded {
   DaemonConfig config;
@@ -251,6 +272,7 @@ int Daemon::Run() {
   }
   spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
                s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());
+  InstallOpenPrefilter(*s.sensor, *s.ruleset, s.config);
 
   if (s.config.metrics_enabled) {
     s.metrics_server = std::make_unique<MetricsServer>(
@@ -338,6 +360,7 @@ int Daemon::Run() {
         s.outputs = std::move(next.outputs);
         s.retired.emplace_back([old = std::move(old)]() mutable { old.reset(); });
         s.sensor->SetInterest(interest_for(*s.ruleset));
+        InstallOpenPrefilter(*s.sensor, *s.ruleset, s.config);
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.reloads_ok.fetch_add(1);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - reload_started).count();

@@ -200,6 +200,7 @@ bool LoadDaemonConfigUnchecked(const std::string& path, const std::vector<std::s
     ok &= Read(sensor, "ring_buffer_mb", &cfg.ring_buffer_mb, f, errors);
     ok &= Read(sensor, "capture_send_recv", &cfg.capture_send_recv, f, errors);
     ok &= Read(sensor, "snapshot", &cfg.snapshot, f, errors);
+    ok &= Read(sensor, "open_prefilter", &cfg.open_prefilter, f, errors);
     std::size_t mb = cfg.ring_buffer_mb;
     if (mb == 0 || (mb & (mb - 1)) != 0 || mb > 1024) {
       errors->push_back(Pos(f, sensor["ring_buffer_mb"].Mark()) +

@@ -46,6 +46,7 @@ void DaemonMetrics::SetSensorStats(const SensorStats& s) {
   sensor_decode_errors_ = s.decode_errors;
   sensor_truncated_ = s.truncated;
   sensor_probe_errors_ = s.probe_errors;
+  sensor_prefiltered_ = s.prefiltered;
   drops_per_cpu_ = s.drops_per_cpu;
 }
 
@@ -93,6 +94,9 @@ std::string DaemonMetrics::RenderPrometheus() const {
          sensor_truncated_);
   Metric(os, "vigil_sensor_probe_errors_total", "counter", "Failed reads inside the probes.",
          sensor_probe_errors_);
+  Metric(os, "vigil_sensor_prefiltered_total", "counter",
+         "Opens no loaded rule can match, dropped in the kernel (open prefilter).",
+         sensor_prefiltered_);
   os << "# HELP vigil_rule_alerts_total Alerts per rule.\n# TYPE vigil_rule_alerts_total counter\n";
   for (const auto& [rule, n] : alerts_by_rule_)
     os << "vigil_rule_alerts_total{rule=\"" << EscapeLabel(rule) << "\"} " << n << '\n';

@@ -88,6 +88,36 @@ struct {
   __type(value, struct enter_args);
 } enter_map SEC(".maps");
 
+/* Open prefilter (wire.h): path prefixes and reversed path suffixes some rule can match. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, VIGIL_OPF_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct vigil_opf_prefix_key);
+  __type(value, __u8);
+} open_prefixes SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, VIGIL_OPF_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct vigil_opf_suffix_key);
+  __type(value, __u8);
+} open_suffixes SEC(".maps");
+
+/* The lookup keys under construction; used under scratch_lock like the scratch record. */
+struct opf_keys {
+  struct vigil_opf_prefix_key fwd;
+  struct vigil_opf_suffix_key rev;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct opf_keys);
+} opf_scratch SEC(".maps");
+
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;                 /* the daemon: never traced */
 const volatile __u64 wakeup_backlog = 1 << 20;      /* force a wake-up past this */
@@ -98,6 +128,7 @@ const volatile struct vigil_sc_desc sc_desc[VIGIL_NR_MAX] = {};
 /* Live: user space writes these through the mmaped .bss. */
 __u8 sc_interest[VIGIL_NR_MAX] = {};
 __u8 want_procexit = 0;
+__u8 open_filter = 0;  /* enum vigil_opf_mode */
 
 /* CO-RE: kernfs_node.parent was renamed __parent in 6.15. */
 struct kernfs_node___old {
@@ -116,8 +147,10 @@ static __always_inline void count(int field)
     c->drops++;
   else if (field == 2)
     c->truncated++;
-  else
+  else if (field == 3)
     c->errors++;
+  else
+    c->prefiltered++;
 }
 
 static __always_inline void emit(void *rec, __u32 size)
@@ -777,6 +810,77 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
   return written + dlen;
 }
 
+/* ---- open prefilter ----------------------------------------------------------------- */
+
+static __always_inline bool opf_allows(__u8 *v, bool write)
+{
+  return v && ((*v & VIGIL_OPF_READS) || (write && (*v & VIGIL_OPF_WRITES)));
+}
+
+/* 0 when no rule can match an open of the user path at `upath` (wire.h): the path is
+ * absolute and normalised and neither starts with a known prefix nor ends with a known
+ * suffix for this open mode. Anything it cannot check is reported (1): relative paths, "."
+ * segments, ".." anywhere, "//", paths of 255 bytes or more, unreadable paths.
+ * A global function: the verifier checks it once, not once per loop exit of its caller. */
+__noinline int open_path_wanted(__u64 upath, int write)
+{
+  __u32 zero = 0;
+  struct opf_keys *k = bpf_map_lookup_elem(&opf_scratch, &zero);
+  if (!k)
+    return 1;
+  long n = bpf_probe_read_user_str(k->fwd.data, sizeof(k->fwd.data), (void *)upath);
+  if (n <= 1 || n >= (long)sizeof(k->fwd.data))
+    return 1;
+  __u32 len = (__u32)(n - 1);
+  if (k->fwd.data[0] != '/')
+    return 1;
+  for (__u32 i = 0; i < VIGIL_OPF_PREFIX_MAX - 1; i++) {
+    if (i >= len)
+      break;
+    __u8 c = k->fwd.data[i];
+    __u8 c1 = k->fwd.data[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)];
+    if (c == '.' && c1 == '.')
+      return 1;  /* ".." anywhere */
+    if (c == '/') {
+      if (c1 == '/')
+        return 1;  /* "//" */
+      if (c1 == '.') {
+        __u8 c2 = k->fwd.data[(i + 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
+        if (c2 == '/' || c2 == 0)
+          return 1;  /* "/./" or a final "/." */
+      }
+    }
+  }
+  /* A separate loop: a branch on len - 1 - i inside the scan would split the verifier's
+   * states on every iteration. */
+  for (__u32 t = 0; t < VIGIL_OPF_SUFFIX_MAX; t++) {
+    if (t >= len)
+      break;
+    k->rev.data[t] = k->fwd.data[(len - 1 - t) & (VIGIL_OPF_PREFIX_MAX - 1)];
+  }
+  k->fwd.prefixlen = len * 8;
+  if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &k->fwd), write))
+    return 1;
+  k->rev.prefixlen = (len < VIGIL_OPF_SUFFIX_MAX ? len : VIGIL_OPF_SUFFIX_MAX) * 8;
+  return opf_allows(bpf_map_lookup_elem(&open_suffixes, &k->rev), write) ? 1 : 0;
+}
+
+/* False when the prefilter drops this open (see open_path_wanted). */
+static __always_inline bool open_wanted(struct vigil_sys_rec *r, __u32 nr, __u8 dflags, __u8 mode)
+{
+  __u8 parg = sc_desc[nr].str_arg[0];
+  if (parg >= 5)
+    return true;
+  bool write = true;
+  if (!(dflags & VIGIL_SC_OPEN_WRITE)) {
+    __u64 acc = r->args[parg + 1] & 3;  /* O_ACCMODE */
+    write = acc == 1 || acc == 2;       /* O_WRONLY, O_RDWR */
+  }
+  if (write && (mode & VIGIL_OPF_ALL_WRITES))
+    return true;
+  return open_path_wanted(r->args[parg], write) != 0;
+}
+
 static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
 {
   if (!interested(nr))
@@ -824,6 +928,12 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
       count(3);
     r->args[2] = how[0];
     r->args[3] = how[1];
+  }
+  __u8 opf = open_filter;
+  if ((dflags & VIGIL_SC_OPEN) && (opf & VIGIL_OPF_ON) && !open_wanted(r, nr, dflags, opf)) {
+    count(4);
+    scratch_unlock(busy);
+    return 0;
   }
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   char *data = (char *)(r + 1);

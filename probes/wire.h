@@ -49,6 +49,9 @@ enum vigil_sc_flags {
   VIGIL_SC_USER_ADDR_PLEN = 1 << 4,/* addr_len_arg is a pointer to the length (accept) */
   VIGIL_SC_DEREF_A2 = 1 << 5,      /* args[2] points to two u64 (openat2's open_how):
                                       they replace args[2] and args[3] */
+  VIGIL_SC_OPEN = 1 << 6,          /* opens a path: str_arg[0] is the path and the next
+                                      argument the open flags (subject to the prefilter) */
+  VIGIL_SC_OPEN_WRITE = 1 << 7,    /* always opens for writing (creat) */
 };
 
 struct vigil_sc_desc {
@@ -140,12 +143,40 @@ struct vigil_exec_rec {
   char comm[16];
 };
 
+/* ---- open prefilter ----------------------------------------------------------------- */
+/* Opens of absolute, normalised paths are reported only when the path starts with a prefix
+ * in the open_prefixes LPM trie or ends with a suffix in open_suffixes (keys hold the path
+ * reversed), and the entry's value allows the open mode. User space fills both tries from
+ * the rules and sets the live open_filter mode (enum vigil_opf_mode) in .bss. An entry's
+ * value already includes the bits of every shorter entry it extends (the trie returns the
+ * longest match only). */
+#define VIGIL_OPF_PREFIX_MAX 256   /* path bytes compared with prefixes (LPM maximum) */
+#define VIGIL_OPF_SUFFIX_MAX 128   /* trailing path bytes compared with suffixes */
+#define VIGIL_OPF_ENTRIES 4096     /* patterns per trie */
+struct vigil_opf_prefix_key {
+  __u32 prefixlen;  /* bits */
+  __u8 data[VIGIL_OPF_PREFIX_MAX];
+};
+struct vigil_opf_suffix_key {
+  __u32 prefixlen;  /* bits */
+  __u8 data[VIGIL_OPF_SUFFIX_MAX];  /* the path's last bytes, last byte first */
+};
+enum vigil_opf_value {
+  VIGIL_OPF_READS = 1 << 0,   /* a matching open is reported whatever its mode */
+  VIGIL_OPF_WRITES = 1 << 1,  /* a matching open for writing is reported */
+};
+enum vigil_opf_mode {
+  VIGIL_OPF_ON = 1 << 0,          /* filter opens (off: report every open) */
+  VIGIL_OPF_ALL_WRITES = 1 << 1,  /* report every open for writing */
+};
+
 /* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). */
 struct vigil_counters {
-  __u64 emitted;    /* records written */
-  __u64 drops;      /* ring buffer full */
-  __u64 truncated;  /* strings cut */
-  __u64 errors;     /* probe reads that failed */
+  __u64 emitted;      /* records written */
+  __u64 drops;        /* ring buffer full */
+  __u64 truncated;    /* strings cut */
+  __u64 errors;       /* probe reads that failed */
+  __u64 prefiltered;  /* opens no rule can match, not reported (open prefilter) */
 };
 
 #ifdef __cplusplus
@@ -160,6 +191,8 @@ VIGIL_STATIC_ASSERT(sizeof(struct vigil_fork_rec) == 48, "vigil_fork_rec layout"
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_exit_rec) == 32, "vigil_exit_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_exec_rec) == 160, "vigil_exec_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_sc_desc) == 8, "vigil_sc_desc layout");
-VIGIL_STATIC_ASSERT(sizeof(struct vigil_counters) == 32, "vigil_counters layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_counters) == 40, "vigil_counters layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_opf_prefix_key) == 260, "vigil_opf_prefix_key layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_opf_suffix_key) == 132, "vigil_opf_suffix_key layout");
 
 #endif /* VIGIL_PROBES_WIRE_H */

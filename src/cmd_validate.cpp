@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "vigil/rule_loader.h"
+#include "vigil/ruleset.h"
 
 namespace vigil::cli {
 
@@ -16,9 +17,12 @@ Runner AddValidateCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand("validate", "Check rule files; print every problem as file:line:col");
   auto files = std::make_shared<std::vector<std::string>>();
   auto quiet_warnings = std::make_shared<bool>(false);
+  auto show_prefilter = std::make_shared<bool>(false);
   cmd->add_option("-r,--rules,files", *files, "Rule files or directories (loaded in order)")->required();
   cmd->add_flag("--no-warnings", *quiet_warnings, "Do not print warnings");
-  return [files, quiet_warnings] {
+  cmd->add_flag("--show-prefilter", *show_prefilter,
+                "Print the kernel open prefilter these rules allow (or the rule that turns it off)");
+  return [files, quiet_warnings, show_prefilter] {
     LoadOptions opts;
     LoadResult r = LoadRuleFiles(*files, opts);
     for (const auto& d : r.diagnostics) {
@@ -34,6 +38,19 @@ Runner AddValidateCommand(CLI::App& app) {
                  "%zu macros, %zu lists loaded; %zu warning(s)\n",
                  r.rules + r.inactive_source_rules, r.ruleset->rule_count(), r.disabled_rules,
                  r.inactive_source_rules, r.macros, r.lists, r.warnings());
+    OpenPrefilter pf = r.ruleset->DeriveOpenPrefilter();
+    if (!pf.enabled) {
+      std::fprintf(stdout, "open prefilter: off (%s)\n", pf.disabled_reason.c_str());
+    } else {
+      std::fprintf(stdout, "open prefilter: %zu path prefixes, %zu suffixes%s\n", pf.prefixes.size(),
+                   pf.suffixes.size(), pf.all_writes ? ", every open for writing" : "");
+      if (*show_prefilter) {
+        for (const auto& p : pf.prefixes)
+          std::fprintf(stdout, "  prefix %s%s\n", p.text.c_str(), p.writes_only ? "  (writes)" : "");
+        for (const auto& p : pf.suffixes)
+          std::fprintf(stdout, "  suffix %s%s\n", p.text.c_str(), p.writes_only ? "  (writes)" : "");
+      }
+    }
     return 0;
   };
 }

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "wire.h"  // before the skeleton: it names struct vigil_sc_desc
 #include "vigil.skel.h"
@@ -227,6 +229,80 @@ std::unique_ptr<Sensor> Sensor::Open(const SensorOptions& options, std::string* 
   return nullptr;
 }
 
+namespace {
+
+// Deletes every key of a map (LPM tries support get_next_key from a null key).
+template <typename Key>
+void ClearMap(int fd) {
+  Key key{};
+  while (bpf_map_get_next_key(fd, nullptr, &key) == 0) {
+    if (bpf_map_delete_elem(fd, &key) != 0) break;
+  }
+}
+
+// Trie entries for one pattern list: text (cut to what the probe compares) -> value bits,
+// each including the bits of every shorter pattern it extends (the trie's lookup returns
+// the longest match only). `is_suffix`: patterns match the end of the path.
+std::vector<std::pair<std::string, uint8_t>> TrieEntries(
+    const std::vector<OpenPrefilter::Pattern>& patterns, std::size_t max_len, bool is_suffix) {
+  std::vector<std::pair<std::string, uint8_t>> out;
+  for (const auto& p : patterns) {
+    std::string t = p.text;
+    if (t.size() > max_len) t = is_suffix ? t.substr(t.size() - max_len) : t.substr(0, max_len);
+    if (is_suffix) std::reverse(t.begin(), t.end());
+    uint8_t bits = p.writes_only ? VIGIL_OPF_WRITES : (VIGIL_OPF_READS | VIGIL_OPF_WRITES);
+    out.emplace_back(std::move(t), bits);
+  }
+  for (auto& [text, bits] : out) {
+    for (const auto& [other, other_bits] : out) {
+      if (other.size() <= text.size() && text.compare(0, other.size(), other) == 0) bits |= other_bits;
+    }
+  }
+  return out;
+}
+
+template <typename Key>
+int FillTrie(int fd, const std::vector<std::pair<std::string, uint8_t>>& entries) {
+  for (const auto& [text, bits] : entries) {
+    Key key{};
+    key.prefixlen = static_cast<uint32_t>(text.size() * 8);
+    std::memcpy(key.data, text.data(), text.size());
+    if (bpf_map_update_elem(fd, &key, &bits, BPF_ANY) != 0) return -errno;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
+  vigil_bpf* skel = impl_->skel.get();
+  __atomic_store_n(&skel->bss->open_filter, static_cast<uint8_t>(0), __ATOMIC_SEQ_CST);
+  const int pfd = bpf_map__fd(skel->maps.open_prefixes);
+  const int sfd = bpf_map__fd(skel->maps.open_suffixes);
+  ClearMap<vigil_opf_prefix_key>(pfd);
+  ClearMap<vigil_opf_suffix_key>(sfd);
+  if (!filter.enabled) return true;
+  // The probe compares at most 254 leading bytes (longer paths are always reported).
+  auto prefixes = TrieEntries(filter.prefixes, VIGIL_OPF_PREFIX_MAX - 2, false);
+  auto suffixes = TrieEntries(filter.suffixes, VIGIL_OPF_SUFFIX_MAX, true);
+  if (prefixes.size() > VIGIL_OPF_ENTRIES || suffixes.size() > VIGIL_OPF_ENTRIES) {
+    if (error) *error = "open prefilter: more than " + std::to_string(VIGIL_OPF_ENTRIES) +
+                        " path patterns; every open is reported";
+    return false;
+  }
+  int err = FillTrie<vigil_opf_prefix_key>(pfd, prefixes);
+  if (err == 0) err = FillTrie<vigil_opf_suffix_key>(sfd, suffixes);
+  if (err != 0) {
+    ClearMap<vigil_opf_prefix_key>(pfd);
+    ClearMap<vigil_opf_suffix_key>(sfd);
+    if (error) *error = ErrnoText("open prefilter: fill path tries", err);
+    return false;
+  }
+  uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0);
+  __atomic_store_n(&skel->bss->open_filter, mode, __ATOMIC_SEQ_CST);
+  return true;
+}
+
 void Sensor::SetInterest(const std::bitset<kEventTypeCount>& interest) {
   impl_->options.interest = interest;
   impl_->ApplyInterest(interest, nullptr);
@@ -272,6 +348,7 @@ SensorStats Sensor::Stats() const {
         st.drops += c.drops;
         st.truncated += c.truncated;
         st.probe_errors += c.errors;
+        st.prefiltered += c.prefiltered;
         st.drops_per_cpu.push_back(c.drops);
       }
     }

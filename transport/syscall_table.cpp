@@ -70,15 +70,15 @@ SyscallTable::SyscallTable() {
 #endif
   // Files.
 #ifdef SYS_open
-  add(SYS_open, E::kOpen, D().S0(0, kCwd),
+  add(SYS_open, E::kOpen, D().S0(0, kCwd).Flags(VIGIL_SC_OPEN),
       {Res(A::kFd), Str(A::kName, 0), Raw(A::kFlags, 1), Raw(A::kMode, 2)});
 #endif
-  add(SYS_openat, E::kOpenat, D().S0(1, 0),
+  add(SYS_openat, E::kOpenat, D().S0(1, 0).Flags(VIGIL_SC_OPEN),
       {Res(A::kFd), Int(A::kDirfd, 0), Str(A::kName, 0), Raw(A::kFlags, 2), Raw(A::kMode, 3)});
-  add(SYS_openat2, E::kOpenat2, D().S0(1, 0).Flags(VIGIL_SC_DEREF_A2),
+  add(SYS_openat2, E::kOpenat2, D().S0(1, 0).Flags(VIGIL_SC_DEREF_A2 | VIGIL_SC_OPEN),
       {Res(A::kFd), Int(A::kDirfd, 0), Str(A::kName, 0), Raw(A::kFlags, 2), Raw(A::kMode, 3)});
 #ifdef SYS_creat
-  add(SYS_creat, E::kCreat, D().S0(0, kCwd), {Res(A::kFd), Str(A::kName, 0), Raw(A::kMode, 1)});
+  add(SYS_creat, E::kCreat, D().S0(0, kCwd).Flags(VIGIL_SC_OPEN | VIGIL_SC_OPEN_WRITE), {Res(A::kFd), Str(A::kName, 0), Raw(A::kMode, 1)});
 #endif
   add(SYS_close, E::kClose, D(), {Int(A::kFd, 0)});
 #ifdef SYS_unlink

@@ -115,12 +115,24 @@ bool RenderEnum(const FlagName (&table)[N], int64_t value, CharSink* out) {
   return false;
 }
 
-bool IsOpenFamily(EventType t) {
+}  // namespace
+
+bool IsOpenFamily(EventType t) noexcept {
   return t == EventType::kOpen || t == EventType::kOpenat || t == EventType::kOpenat2 ||
          t == EventType::kCreat;
 }
 
-}  // namespace
+bool IsSocketTupleEvent(EventType t) noexcept {
+  switch (t) {
+    case EventType::kConnect: case EventType::kAccept: case EventType::kAccept4:
+    case EventType::kBind: case EventType::kSendto: case EventType::kRecvfrom:
+    case EventType::kSendmsg: case EventType::kRecvmsg: case EventType::kListen:
+    case EventType::kDup: case EventType::kDup2: case EventType::kDup3:  // oldfd's socket
+      return true;
+    default:
+      return false;
+  }
+}
 
 void CharSink::AppendInt(int64_t v) noexcept {
   char tmp[24];

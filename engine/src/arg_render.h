@@ -36,6 +36,12 @@ bool RenderSymbolicArg(EventType type, ArgId id, int64_t value, CharSink* out) n
 // "CAP_CHOWN CAP_KILL ..." (Falco's order: by capability number).
 void RenderCapabilities(uint64_t caps, CharSink* out) noexcept;
 
+// open, openat, openat2, creat: events that open a path (fd.* comes from their arguments).
+bool IsOpenFamily(EventType t) noexcept;
+
+// Events whose fd.* comes from the socket tuple the probe read (not the user-space fd table).
+bool IsSocketTupleEvent(EventType t) noexcept;
+
 // "ENOENT" for -2 / 2; empty when unknown.
 std::string_view ErrnoName(int64_t res) noexcept;
 

@@ -16,23 +16,6 @@
 namespace vigil {
 namespace {
 
-bool IsOpenFamily(EventType t) {
-  return t == EventType::kOpen || t == EventType::kOpenat || t == EventType::kOpenat2 ||
-         t == EventType::kCreat;
-}
-
-bool IsSocketTupleEvent(EventType t) {
-  switch (t) {
-    case EventType::kConnect: case EventType::kAccept: case EventType::kAccept4:
-    case EventType::kBind: case EventType::kSendto: case EventType::kRecvfrom:
-    case EventType::kSendmsg: case EventType::kRecvmsg: case EventType::kListen:
-    case EventType::kDup: case EventType::kDup2: case EventType::kDup3:  // oldfd's socket
-      return true;
-    default:
-      return false;
-  }
-}
-
 inline Value Str(std::string_view s) { return Value{Value::Kind::kStr, 0, s}; }
 inline Value Num(int64_t n) { return Value{Value::Kind::kNum, n, {}}; }
 inline Value Bool(bool b) { return Value{Value::Kind::kBool, b ? 1 : 0, {}}; }
@@ -720,8 +703,10 @@ std::string_view EvalContext::Store(std::string_view s) noexcept {
 }
 
 namespace {
-// True when an absolute path has "." or ".." segments (Falco's fd.name is normalised).
-bool HasDotSegments(std::string_view path) noexcept {
+// True when an absolute path has "." or ".." segments or doubled slashes (Falco's fd.name
+// is normalised; the kernel open prefilter reports such paths unfiltered for this reason).
+bool NeedsNormalising(std::string_view path) noexcept {
+  if (path.find("//") != std::string_view::npos) return true;
   std::size_t i = 0;
   while (i < path.size()) {
     while (i < path.size() && path[i] == '/') ++i;
@@ -739,7 +724,7 @@ std::string_view AbsolutePathFor(EvalContext& ctx, std::string_view path, int64_
   if (path.empty()) return path;
   std::string_view base;
   if (path[0] == '/') {
-    if (!HasDotSegments(path)) return path;
+    if (!NeedsNormalising(path)) return path;
   } else {
     if (dirfd == AT_FDCWD || dirfd == -100) {
       const Process* p = ctx.proc();

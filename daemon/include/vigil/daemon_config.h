@@ -23,6 +23,7 @@ struct DaemonConfig {
   std::size_t ring_buffer_mb = 16;
   bool capture_send_recv = false;
   bool snapshot = true;
+  bool open_prefilter = true;             // drop, in the kernel, opens no rule can match
   // observability
   int stats_interval_s = 0;               // 0 = off
   bool metrics_enabled = true;

@@ -42,7 +42,7 @@ class DaemonMetrics {
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> alerts_by_rule_;
   uint64_t sensor_events_ = 0, sensor_drops_ = 0, sensor_decode_errors_ = 0,
-           sensor_truncated_ = 0, sensor_probe_errors_ = 0;
+           sensor_truncated_ = 0, sensor_probe_errors_ = 0, sensor_prefiltered_ = 0;
   std::vector<uint64_t> drops_per_cpu_;
   std::vector<SinkStats> sinks_;
   uint64_t outputs_submitted_ = 0, outputs_filtered_ = 0, outputs_suppressed_ = 0;

@@ -16,6 +16,7 @@
 #include "vigil/alert.h"
 #include "vigil/event.h"
 #include "vigil/event_types.h"
+#include "vigil/open_prefilter.h"
 #include "vigil/priority.h"
 #include "vigil/process_table.h"
 
@@ -55,6 +56,11 @@ class Ruleset {
   // Event types some active rule can match (for the kernel syscall-interest bitmap).
   // A rule without an evt.type restriction makes every type interesting.
   std::bitset<kEventTypeCount> InterestingEventTypes() const;
+
+  // The kernel open prefilter these rules allow (open_prefilter.h): the opened paths and
+  // modes some active rule can match. Disabled (with the reason) when a rule needs every
+  // open. Cold path.
+  OpenPrefilter DeriveOpenPrefilter() const;
 
   std::size_t rule_count() const;          // active rules
   std::vector<RuleInfo> rules() const;     // every compiled rule, active or not, load order

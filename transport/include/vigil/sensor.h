@@ -18,6 +18,7 @@
 
 #include "vigil/event.h"
 #include "vigil/event_types.h"
+#include "vigil/open_prefilter.h"
 
 namespace vigil {
 
@@ -43,6 +44,7 @@ struct SensorStats {
   uint64_t probe_errors = 0;    // failed reads in the probes
   uint64_t decode_errors = 0;   // malformed records (counted, skipped)
   uint64_t skipped = 0;         // well-formed records with nothing to report
+  uint64_t prefiltered = 0;     // opens the open prefilter kept out of the ring
 };
 
 class Sensor {
@@ -56,6 +58,11 @@ class Sensor {
 
   // Live update of the wanted event types (no reload).
   void SetInterest(const std::bitset<kEventTypeCount>& interest);
+
+  // Installs (or, with enabled = false, removes) the kernel open prefilter. Every open is
+  // reported while the tries are rewritten, so a change never loses a wanted open. Returns
+  // false and sets *error when the filter does not fit the kernel maps (it stays off).
+  bool SetOpenPrefilter(const OpenPrefilter& filter, std::string* error);
 
   // Waits up to timeout_ms for events and delivers all available ones. Returns the number
   // of events delivered, or a negative errno on error. Interrupted waits return 0.

@@ -1,0 +1,144 @@
+// Kernel tests: the open prefilter (open_prefilter.h) keeps opens no rule can match out of
+// the ring, and reports everything it cannot check. Real opens in this test's temp dir; a
+// final open of a watched path marks the end of each scenario (same thread: ring order).
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <climits>
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "sensor_harness.h"
+
+namespace vigil {
+namespace {
+
+using testing::WaitFor;
+
+class SensorPrefilter : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sensor_ = testing::SharedSensor();
+    ASSERT_NE(sensor_, nullptr);
+    char tmpl[] = "/tmp/vigil-prefilter-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    char real[PATH_MAX];
+    ASSERT_NE(realpath(tmpl, real), nullptr);
+    dir_ = real;
+    for (const char* sub : {"/watched", "/other", "/wdir"}) ASSERT_EQ(mkdir((dir_ + sub).c_str(), 0755), 0);
+    for (const char* f : {"/watched/file", "/other/file", "/other/secret.key", "/wdir/file", "/marker"}) {
+      int fd = open((dir_ + f).c_str(), O_CREAT | O_WRONLY, 0644);
+      ASSERT_GE(fd, 0);
+      close(fd);
+    }
+  }
+  void TearDown() override {
+    std::string error;
+    EXPECT_TRUE(sensor_->SetOpenPrefilter(OpenPrefilter{}, &error)) << error;
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    ASSERT_EQ(system(cmd.c_str()), 0);
+  }
+
+  OpenPrefilter Filter(bool all_writes = false) const {
+    OpenPrefilter f;
+    f.enabled = true;
+    f.all_writes = all_writes;
+    f.prefixes = {{dir_ + "/watched/", false}, {dir_ + "/marker", false}, {dir_ + "/wdir/", true}};
+    f.suffixes = {{"/secret.key", false}};
+    return f;
+  }
+
+  static void Open(const std::string& path, int flags) {
+    int fd = open(path.c_str(), flags);
+    ASSERT_GE(fd, 0) << path;
+    close(fd);
+  }
+
+  // Opens the marker and returns the names of this process's opens reported up to it.
+  std::multiset<std::string> ReportedUntilMarker() {
+    const std::string marker = dir_ + "/marker";
+    Open(marker, O_RDONLY);
+    const auto me = static_cast<uint32_t>(getpid());
+    auto evs = WaitFor(*sensor_, [&](const Event& ev) {
+      const Arg* name = ev.Find(ArgId::kName);
+      return ev.tgid == me && ev.type == EventType::kOpenat && name && name->is_str &&
+             name->str == marker;
+    });
+    EXPECT_EQ(evs.size(), 1u) << "marker open not reported";
+    std::multiset<std::string> names;
+    auto& log = testing::LogOf(*sensor_);
+    for (const auto& e : log) {
+      if (e.tgid != me || e.type != EventType::kOpenat) continue;
+      std::string name = e.Str(ArgId::kName);
+      if (name.rfind(dir_, 0) == 0 && name != marker) names.insert(name.substr(dir_.size()));
+    }
+    log.clear();
+    return names;
+  }
+
+  Sensor* sensor_ = nullptr;
+  std::string dir_;
+};
+
+TEST_F(SensorPrefilter, ReportsOnlyOpensMatchingAPatternForTheirMode) {
+  std::string error;
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(Filter(), &error)) << error;
+  testing::Drain(*sensor_);
+  testing::LogOf(*sensor_).clear();
+  const uint64_t filtered_before = sensor_->Stats().prefiltered;
+
+  Open(dir_ + "/watched/file", O_RDONLY);     // prefix
+  Open(dir_ + "/other/file", O_RDONLY);       // nothing matches: stays in the kernel
+  Open(dir_ + "/other/secret.key", O_RDONLY); // suffix
+  Open(dir_ + "/wdir/file", O_RDONLY);        // write-only prefix, read: stays in the kernel
+  Open(dir_ + "/wdir/file", O_WRONLY);        // write-only prefix, write
+  Open(dir_ + "/other/file", O_WRONLY);       // no pattern, write: stays in the kernel
+
+  auto got = ReportedUntilMarker();
+  EXPECT_EQ(got, (std::multiset<std::string>{"/watched/file", "/other/secret.key", "/wdir/file"}));
+  EXPECT_GE(sensor_->Stats().prefiltered - filtered_before, 3u);
+}
+
+TEST_F(SensorPrefilter, ReportsEveryPathItCannotCheck) {
+  std::string error;
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(Filter(), &error)) << error;
+  testing::Drain(*sensor_);
+  testing::LogOf(*sensor_).clear();
+
+  // ".." and "//" and "." segments: user space normalises them, so the probe must not judge
+  // the raw text (here they all resolve to /other/file, which no pattern matches).
+  Open(dir_ + "/watched/../other/file", O_RDONLY);
+  Open(dir_ + "//other/file", O_RDONLY);
+  Open(dir_ + "/./other/file", O_RDONLY);
+  // A relative path (the record carries the cwd; the decoder makes it absolute).
+  char cwd[PATH_MAX];
+  ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
+  ASSERT_EQ(chdir((dir_ + "/other").c_str()), 0);
+  Open("file", O_RDONLY);
+  ASSERT_EQ(chdir(cwd), 0);
+
+  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/watched/../other/file", "//other/file",
+                                                               "/./other/file", "/other/file"}));
+}
+
+TEST_F(SensorPrefilter, AllWritesAndSwitchingOffReportEverything) {
+  std::string error;
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(Filter(/*all_writes=*/true), &error)) << error;
+  testing::Drain(*sensor_);
+  testing::LogOf(*sensor_).clear();
+  Open(dir_ + "/other/file", O_WRONLY);  // every write is wanted
+  Open(dir_ + "/other/file", O_RDONLY);  // reads still filtered
+  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/other/file"}));
+
+  // Switching it off (what a reload does when a rule needs every open).
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(OpenPrefilter{}, &error)) << error;
+  Open(dir_ + "/wdir/file", O_RDONLY);
+  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/wdir/file"}));
+}
+
+}  // namespace
+}  // namespace vigil
