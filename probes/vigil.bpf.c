@@ -105,18 +105,6 @@ struct {
   __type(value, __u8);
 } open_suffixes SEC(".maps");
 
-/* The lookup keys under construction; used under scratch_lock like the scratch record. */
-struct opf_keys {
-  struct vigil_opf_prefix_key fwd;
-  struct vigil_opf_suffix_key rev;
-};
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, struct opf_keys);
-} opf_scratch SEC(".maps");
 
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;                 /* the daemon: never traced */
@@ -821,67 +809,111 @@ static __always_inline bool opf_allows(__u8 *v, bool write)
  * absolute and normalised and neither starts with a known prefix nor ends with a known
  * suffix for this open mode. Anything it cannot check is reported (1): relative paths, "."
  * segments, ".." anywhere, "//", paths of 255 bytes or more, unreadable paths.
- * A global function: the verifier checks it once, not once per loop exit of its caller. */
+ * A global function: the verifier checks it once. The keys live on its stack (no shared
+ * buffer, so no lock even though syscall tracepoints may be preempted). */
 __noinline int open_path_wanted(__u64 upath, int write)
 {
-  __u32 zero = 0;
-  struct opf_keys *k = bpf_map_lookup_elem(&opf_scratch, &zero);
-  if (!k)
-    return 1;
-  long n = bpf_probe_read_user_str(k->fwd.data, sizeof(k->fwd.data), (void *)upath);
-  if (n <= 1 || n >= (long)sizeof(k->fwd.data))
+  struct vigil_opf_prefix_key fwd;
+  struct vigil_opf_suffix_key rev;
+  long n = bpf_probe_read_user_str(fwd.data, sizeof(fwd.data), (void *)upath);
+  if (n <= 1 || n >= (long)sizeof(fwd.data))
     return 1;
   __u32 len = (__u32)(n - 1);
-  if (k->fwd.data[0] != '/')
+  if (fwd.data[0] != '/')
     return 1;
   for (__u32 i = 0; i < VIGIL_OPF_PREFIX_MAX - 1; i++) {
     if (i >= len)
       break;
-    __u8 c = k->fwd.data[i];
-    __u8 c1 = k->fwd.data[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)];
+    __u8 c = fwd.data[i];
+    __u8 c1 = fwd.data[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)];
     if (c == '.' && c1 == '.')
       return 1;  /* ".." anywhere */
     if (c == '/') {
       if (c1 == '/')
         return 1;  /* "//" */
       if (c1 == '.') {
-        __u8 c2 = k->fwd.data[(i + 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
+        __u8 c2 = fwd.data[(i + 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
         if (c2 == '/' || c2 == 0)
           return 1;  /* "/./" or a final "/." */
       }
     }
   }
+  fwd.prefixlen = len * 8;
+  if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &fwd), write))
+    return 1;
   /* A separate loop: a branch on len - 1 - i inside the scan would split the verifier's
    * states on every iteration. */
   for (__u32 t = 0; t < VIGIL_OPF_SUFFIX_MAX; t++) {
     if (t >= len)
       break;
-    k->rev.data[t] = k->fwd.data[(len - 1 - t) & (VIGIL_OPF_PREFIX_MAX - 1)];
+    rev.data[t] = fwd.data[(len - 1 - t) & (VIGIL_OPF_PREFIX_MAX - 1)];
   }
-  k->fwd.prefixlen = len * 8;
-  if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &k->fwd), write))
-    return 1;
-  k->rev.prefixlen = (len < VIGIL_OPF_SUFFIX_MAX ? len : VIGIL_OPF_SUFFIX_MAX) * 8;
-  return opf_allows(bpf_map_lookup_elem(&open_suffixes, &k->rev), write) ? 1 : 0;
+  rev.prefixlen = (len < VIGIL_OPF_SUFFIX_MAX ? len : VIGIL_OPF_SUFFIX_MAX) * 8;
+  return opf_allows(bpf_map_lookup_elem(&open_suffixes, &rev), write) ? 1 : 0;
 }
 
-/* False when the prefilter drops this open (see open_path_wanted). */
-static __always_inline bool open_wanted(struct vigil_sys_rec *r, __u32 nr, __u8 dflags, __u8 mode)
+/* Syscall argument i (0..5) from the user registers. */
+static __always_inline __u64 syscall_arg(struct pt_regs *regs, __u32 i, bool btf)
 {
+#if defined(__TARGET_ARCH_x86)
+  if (btf) {
+    switch (i) {
+    case 0: return regs->di;
+    case 1: return regs->si;
+    case 2: return regs->dx;
+    case 3: return regs->r10;
+    case 4: return regs->r8;
+    default: return regs->r9;
+    }
+  }
+  switch (i) {
+  case 0: return BPF_CORE_READ(regs, di);
+  case 1: return BPF_CORE_READ(regs, si);
+  case 2: return BPF_CORE_READ(regs, dx);
+  case 3: return BPF_CORE_READ(regs, r10);
+  case 4: return BPF_CORE_READ(regs, r8);
+  default: return BPF_CORE_READ(regs, r9);
+  }
+#else
+  switch (i) {
+  case 0: return PT_REGS_PARM1_CORE_SYSCALL(regs);
+  case 1: return PT_REGS_PARM2_CORE_SYSCALL(regs);
+  case 2: return PT_REGS_PARM3_CORE_SYSCALL(regs);
+  case 3: return PT_REGS_PARM4_CORE_SYSCALL(regs);
+  default: return PT_REGS_PARM5_CORE_SYSCALL(regs);
+  }
+#endif
+}
+
+/* False when the open prefilter drops this open (see open_path_wanted). Reads only the
+ * path and flags arguments, before any record is built. */
+static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dflags, bool btf)
+{
+  __u8 mode = open_filter;
+  if (!(mode & VIGIL_OPF_ON))
+    return true;
   __u8 parg = sc_desc[nr].str_arg[0];
   if (parg >= 5)
     return true;
   bool write = true;
   if (!(dflags & VIGIL_SC_OPEN_WRITE)) {
-    __u64 acc = r->args[parg + 1] & 3;  /* O_ACCMODE */
-    write = acc == 1 || acc == 2;       /* O_WRONLY, O_RDWR */
+    __u64 flags = syscall_arg(regs, parg + 1, btf);
+    if (dflags & VIGIL_SC_DEREF_A2) {  /* openat2: flags are the first u64 of open_how */
+      __u64 how_flags = 0;
+      if (bpf_probe_read_user(&how_flags, sizeof(how_flags), (void *)flags))
+        return true;
+      flags = how_flags;
+    }
+    __u64 acc = flags & 3;          /* O_ACCMODE */
+    write = acc == 1 || acc == 2;   /* O_WRONLY, O_RDWR */
   }
   if (write && (mode & VIGIL_OPF_ALL_WRITES))
     return true;
-  return open_path_wanted(r->args[parg], write) != 0;
+  return open_path_wanted(syscall_arg(regs, parg, btf), write) != 0;
 }
 
-static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
+/* btf: regs is a trusted BTF pointer (tp_btf) and can be read directly. */
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr, bool btf)
 {
   if (!interested(nr))
     return 0;
@@ -894,6 +926,11 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
       __u32 tid = (__u32)id;
       bpf_map_delete_elem(&enter_map, &tid);
     }
+    return 0;
+  }
+  /* Before any record work: most opens on a busy host are dropped here. */
+  if ((dflags & VIGIL_SC_OPEN) && !open_wanted(regs, nr, dflags, btf)) {
+    count(4);
     return 0;
   }
   struct vigil_sys_rec *r = get_scratch();
@@ -928,12 +965,6 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr)
       count(3);
     r->args[2] = how[0];
     r->args[3] = how[1];
-  }
-  __u8 opf = open_filter;
-  if ((dflags & VIGIL_SC_OPEN) && (opf & VIGIL_OPF_ON) && !open_wanted(r, nr, dflags, opf)) {
-    count(4);
-    scratch_unlock(busy);
-    return 0;
   }
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   char *data = (char *)(r + 1);
@@ -994,7 +1025,7 @@ int BPF_PROG(vigil_sys_exit_btf, struct pt_regs *regs, long ret)
   long nr = regs->orig_ax;
   if (nr < 0 || nr >= VIGIL_NR_MAX)
     return 0;
-  return on_sys_exit(regs, ret, (__u32)nr);
+  return on_sys_exit(regs, ret, (__u32)nr, true);
 }
 
 SEC("tp_btf/sys_enter")
@@ -1031,7 +1062,7 @@ int BPF_PROG(vigil_sys_exit_raw, struct pt_regs *regs, long ret)
   long nr = BPF_CORE_READ(regs, orig_ax);
   if (nr < 0 || nr >= VIGIL_NR_MAX)
     return 0;
-  return on_sys_exit(regs, ret, (__u32)nr);
+  return on_sys_exit(regs, ret, (__u32)nr, false);
 }
 
 SEC("raw_tp/sys_enter")

@@ -140,5 +140,22 @@ TEST_F(SensorPrefilter, AllWritesAndSwitchingOffReportEverything) {
   EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/wdir/file"}));
 }
 
+TEST_F(SensorPrefilter, RawTpFallbackFiltersTheSame) {
+  SensorOptions o = testing::TestOptions();
+  o.hook_mode = "raw_tp";
+  std::string error;
+  auto raw = Sensor::Open(o, &error);
+  ASSERT_NE(raw, nullptr) << error;
+  ASSERT_TRUE(raw->SetOpenPrefilter(Filter(), &error)) << error;
+  Sensor* shared = sensor_;
+  sensor_ = raw.get();
+  Open(dir_ + "/other/file", O_RDONLY);
+  Open(dir_ + "/watched/file", O_RDONLY);
+  Open(dir_ + "/wdir/file", O_RDWR);
+  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/watched/file", "/wdir/file"}));
+  EXPECT_GE(raw->Stats().prefiltered, 1u);
+  sensor_ = shared;
+}
+
 }  // namespace
 }  // namespace vigil
