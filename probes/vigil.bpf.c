@@ -117,6 +117,11 @@ const volatile struct vigil_sc_desc sc_desc[VIGIL_NR_MAX] = {};
 __u8 sc_interest[VIGIL_NR_MAX] = {};
 __u8 want_procexit = 0;
 __u8 open_filter = 0;  /* enum vigil_opf_mode */
+/* Quick rejects before the tries (wire.h): bit (b1 << 8 | b2) of opf_heads is set when a
+ * prefix could start "/<b1><b2>", bit (last << 8 | before_last) of opf_tails when a suffix
+ * could end the path with those two bytes. */
+__u8 opf_heads[VIGIL_OPF_PAIR_BITS / 8] = {};
+__u8 opf_tails[VIGIL_OPF_PAIR_BITS / 8] = {};
 
 /* CO-RE: kernfs_node.parent was renamed __parent in 6.15. */
 struct kernfs_node___old {
@@ -821,10 +826,12 @@ __noinline int open_path_wanted(__u64 upath, int write)
   __u32 len = (__u32)(n - 1);
   if (fwd.data[0] != '/')
     return 1;
+  /* Ends at the NUL rather than at len: exits that pinned len to each possible value would
+   * multiply the verifier's states in the loop below. */
   for (__u32 i = 0; i < VIGIL_OPF_PREFIX_MAX - 1; i++) {
-    if (i >= len)
-      break;
     __u8 c = fwd.data[i];
+    if (c == 0)
+      break;
     __u8 c1 = fwd.data[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)];
     if (c == '.' && c1 == '.')
       return 1;  /* ".." anywhere */
@@ -838,11 +845,18 @@ __noinline int open_path_wanted(__u64 upath, int write)
       }
     }
   }
-  fwd.prefixlen = len * 8;
-  if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &fwd), write))
-    return 1;
+  __u32 head = ((__u32)fwd.data[1] << 8) | fwd.data[2];
+  if (opf_heads[(head >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (head & 7))) {
+    fwd.prefixlen = len * 8;
+    if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &fwd), write))
+      return 1;
+  }
+  __u32 tail = ((__u32)fwd.data[(len - 1) & (VIGIL_OPF_PREFIX_MAX - 1)] << 8) |
+               fwd.data[(len - 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
+  if (!(opf_tails[(tail >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (tail & 7))))
+    return 0;
   /* A separate loop: a branch on len - 1 - i inside the scan would split the verifier's
-   * states on every iteration. */
+   * states on every iteration. Runs only when a suffix can end with the last two bytes. */
   for (__u32 t = 0; t < VIGIL_OPF_SUFFIX_MAX; t++) {
     if (t >= len)
       break;

@@ -149,10 +149,13 @@ struct vigil_exec_rec {
  * reversed), and the entry's value allows the open mode. User space fills both tries from
  * the rules and sets the live open_filter mode (enum vigil_opf_mode) in .bss. An entry's
  * value already includes the bits of every shorter entry it extends (the trie returns the
- * longest match only). */
+ * longest match only). Two bitmaps in .bss skip a trie that cannot match: opf_heads by the
+ * two bytes after the leading '/', opf_tails by the last two bytes (a pattern too short to
+ * name both bytes sets every bit). */
 #define VIGIL_OPF_PREFIX_MAX 256   /* path bytes compared with prefixes (LPM maximum) */
 #define VIGIL_OPF_SUFFIX_MAX 128   /* trailing path bytes compared with suffixes */
 #define VIGIL_OPF_ENTRIES 4096     /* patterns per trie */
+#define VIGIL_OPF_PAIR_BITS 65536  /* quick-reject bitmaps indexed by two path bytes */
 struct vigil_opf_prefix_key {
   __u32 prefixlen;  /* bits */
   __u8 data[VIGIL_OPF_PREFIX_MAX];

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -281,7 +282,25 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
   const int sfd = bpf_map__fd(skel->maps.open_suffixes);
   ClearMap<vigil_opf_prefix_key>(pfd);
   ClearMap<vigil_opf_suffix_key>(sfd);
+  std::memset(skel->bss->opf_heads, 0, sizeof(skel->bss->opf_heads));
+  std::memset(skel->bss->opf_tails, 0, sizeof(skel->bss->opf_tails));
   if (!filter.enabled) return true;
+  // Quick-reject bitmaps: the two bytes after a prefix's '/', the last two of a suffix.
+  auto set_pair = [](uint8_t* bits, std::size_t size, std::string_view text, bool tail) {
+    const std::size_t need = tail ? 2 : 3;
+    if (text.size() < need) {
+      std::memset(bits, 0xff, size);
+      return;
+    }
+    auto a = static_cast<uint8_t>(tail ? text[text.size() - 1] : text[1]);
+    auto b = static_cast<uint8_t>(tail ? text[text.size() - 2] : text[2]);
+    uint32_t bit = (uint32_t{a} << 8) | b;
+    bits[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
+  };
+  for (const auto& p : filter.prefixes)
+    set_pair(skel->bss->opf_heads, sizeof(skel->bss->opf_heads), p.text, false);
+  for (const auto& p : filter.suffixes)
+    set_pair(skel->bss->opf_tails, sizeof(skel->bss->opf_tails), p.text, true);
   // The probe compares at most 254 leading bytes (longer paths are always reported).
   auto prefixes = TrieEntries(filter.prefixes, VIGIL_OPF_PREFIX_MAX - 2, false);
   auto suffixes = TrieEntries(filter.suffixes, VIGIL_OPF_SUFFIX_MAX, true);

@@ -30,7 +30,8 @@ class SensorPrefilter : public ::testing::Test {
     ASSERT_NE(realpath(tmpl, real), nullptr);
     dir_ = real;
     for (const char* sub : {"/watched", "/other", "/wdir"}) ASSERT_EQ(mkdir((dir_ + sub).c_str(), 0755), 0);
-    for (const char* f : {"/watched/file", "/other/file", "/other/secret.key", "/wdir/file", "/marker"}) {
+    for (const char* f : {"/watched/file", "/other/file", "/other/secret.key", "/other/public.key", "/wdir/file",
+                          "/marker"}) {
       int fd = open((dir_ + f).c_str(), O_CREAT | O_WRONLY, 0644);
       ASSERT_GE(fd, 0);
       close(fd);
@@ -94,13 +95,14 @@ TEST_F(SensorPrefilter, ReportsOnlyOpensMatchingAPatternForTheirMode) {
   Open(dir_ + "/watched/file", O_RDONLY);     // prefix
   Open(dir_ + "/other/file", O_RDONLY);       // nothing matches: stays in the kernel
   Open(dir_ + "/other/secret.key", O_RDONLY); // suffix
+  Open(dir_ + "/other/public.key", O_RDONLY); // same last bytes as the suffix, no match
   Open(dir_ + "/wdir/file", O_RDONLY);        // write-only prefix, read: stays in the kernel
   Open(dir_ + "/wdir/file", O_WRONLY);        // write-only prefix, write
   Open(dir_ + "/other/file", O_WRONLY);       // no pattern, write: stays in the kernel
 
   auto got = ReportedUntilMarker();
   EXPECT_EQ(got, (std::multiset<std::string>{"/watched/file", "/other/secret.key", "/wdir/file"}));
-  EXPECT_GE(sensor_->Stats().prefiltered - filtered_before, 3u);
+  EXPECT_GE(sensor_->Stats().prefiltered - filtered_before, 4u);
 }
 
 TEST_F(SensorPrefilter, ReportsEveryPathItCannotCheck) {
