@@ -148,13 +148,20 @@ std::size_t ProgramSink::Write(std::span<const FormattedAlert> records) noexcept
     buffer_.push_back('\n');
   }
   if (!EnsureRunning()) return 0;
-  if (WriteAll(stdin_.get(), buffer_)) return records.size();
+  std::size_t written = 0;
+  if (WriteAll(stdin_.get(), buffer_, false, &written)) return records.size();
   ConsumePendingSigpipe();
   // EPIPE: the program died since the last write. Notice it now; restart per backoff.
   for (int i = 0; i < 100 && ReapIfExited(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (pid_ > 0) StopChild(std::chrono::milliseconds(0));
+  // None of this batch reached the old instance (it exited between two batches, like a
+  // filter that handles one alert): give it to the next instance instead of failing it.
+  if (written == 0 && EnsureRunning()) {
+    if (WriteAll(stdin_.get(), buffer_)) return records.size();
+    ConsumePendingSigpipe();
+  }
   return 0;
 }
 

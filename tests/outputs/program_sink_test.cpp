@@ -58,9 +58,7 @@ TEST(ProgramSink, PipesAlertsToAProgramWithoutAShell) {
   EXPECT_EQ(nlohmann::json::parse(lines[2])["output"], "15:37:51.123456789: Warning alert 2");
 }
 
-// Disabled: flaky under heavy parallel load in CI (an alert written while the previous
-// instance exits can be counted failed instead of retried); tracked in docs/outputs.md.
-TEST(ProgramSink, DISABLED_RestartsTheProgramAfterItExits) {
+TEST(ProgramSink, RestartsTheProgramAfterItExits) {
   testing::TempDir dir;
   const std::string path = dir.File("out.txt");
   ProgramSinkOptions options;

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cstddef>
 #include <string_view>
 #include <utility>
 
@@ -35,7 +36,8 @@ class UniqueFd {
 };
 
 // Writes all of `data` (retrying EINTR and short writes). Sockets use send(MSG_NOSIGNAL).
-// Returns false with errno set on failure.
-bool WriteAll(int fd, std::string_view data, bool is_socket = false) noexcept;
+// Returns false with errno set on failure; `written` (optional) gets the bytes written.
+bool WriteAll(int fd, std::string_view data, bool is_socket = false,
+              std::size_t* written = nullptr) noexcept;
 
 }  // namespace vigil
