@@ -63,9 +63,9 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_events_evaluated_total", "counter", "Events evaluated against the rules.",
          events.load());
   Metric(os, "vigil_alerts_total", "counter", "Rule matches.", alerts.load());
-  Metric(os, "vigil_rule_eval_seconds_total", "counter", "Time spent evaluating rules.",
+  Metric(os, "vigil_rule_eval_seconds_total", "counter", "Time spent evaluating rules (estimated: 1 event in 16 is timed).",
          static_cast<double>(eval_ns_total.load()) / 1e9);
-  Metric(os, "vigil_rule_eval_max_nanoseconds", "gauge", "Slowest single event evaluation.",
+  Metric(os, "vigil_rule_eval_max_nanoseconds", "gauge", "Slowest timed event evaluation (1 event in 16 is timed).",
          eval_max_ns.load());
   Metric(os, "vigil_rules_loaded", "gauge", "Rules in the active ruleset.", rules_loaded.load());
   Metric(os, "vigil_reloads_total", "counter", "Successful rule/config reloads.",

@@ -20,8 +20,8 @@ class DaemonMetrics {
  public:
   std::atomic<uint64_t> events{0};          // events evaluated
   std::atomic<uint64_t> alerts{0};          // rule matches
-  std::atomic<uint64_t> eval_ns_total{0};   // time spent in rule evaluation
-  std::atomic<uint64_t> eval_max_ns{0};
+  std::atomic<uint64_t> eval_ns_total{0};   // time in rule evaluation (estimated from a sample)
+  std::atomic<uint64_t> eval_max_ns{0};     // slowest sampled evaluation
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   std::atomic<uint64_t> rules_loaded{0};
