@@ -259,6 +259,28 @@ TEST(FileSink, CountsFailuresWhenTheFileCannotBeWritten) {
   EXPECT_EQ(testing::SplitLines(testing::ReadFile(path)).size(), 1u);
 }
 
+TEST(FileSink, AFileEndingInATornLineGetsTheNextRecordOnANewLine) {
+  testing::TempDir dir;
+  const std::string path = dir.File("alerts.jsonl");
+  {
+    // What a write cut short by a full disk (or a crash mid-write) leaves behind.
+    int fd = open(path.c_str(), O_CREAT | O_WRONLY, 0600);
+    ASSERT_GE(fd, 0);
+    const std::string torn = "{\"output\":\"cut sh";
+    ASSERT_EQ(write(fd, torn.data(), torn.size()), static_cast<ssize_t>(torn.size()));
+    close(fd);
+  }
+  auto file = std::make_unique<FileSink>(FileSinkOptions{.path = path});
+  ASSERT_EQ(file->Open(), "");
+  QueuedSink sink({.name = "file"}, std::move(file));
+  sink.Submit(std::make_shared<const Alert>(SampleAlert("whole")));
+  ASSERT_TRUE(sink.Flush(5s));
+  const auto lines = testing::SplitLines(testing::ReadFile(path));
+  ASSERT_EQ(lines.size(), 2u) << testing::ReadFile(path);
+  EXPECT_EQ(lines[0], "{\"output\":\"cut sh");
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["output"], "15:37:51.123456789: Warning whole");
+}
+
 TEST(OutputManager, CreateReportsAFileThatCannotBeOpened) {
   OutputsConfig config;
   config.stdout_sink.enabled = false;

@@ -303,6 +303,12 @@ TEST_F(ReliabilityE2E, FullDiskAlertFileCountsFailuresOtherSinksContinue) {
   EXPECT_TRUE(failed) << Metrics();
   ASSERT_TRUE(vigil_->Running()) << vigil_->Log();
   EXPECT_TRUE(ExecUntilAlert("Rel Full Disk", marker, other_path, 15s)) << vigil_->Log();
+  // Space comes back, SIGUSR1: alerts reach the file again, each on a line of its own even
+  // though the disk-full writes left a torn line at the end of the file.
+  ASSERT_EQ(unlink((mnt + "/filler").c_str()), 0);
+  vigil_->Signal(SIGUSR1);
+  EXPECT_TRUE(ExecUntilAlert("Rel Full Disk", marker, alerts_path, 15s))
+      << vigil_->Log() << "\n" << testing::ReadFile(alerts_path).substr(0, 2000);
   EXPECT_EQ(vigil_->Stop(), 0) << vigil_->Log();
 }
 

@@ -1,7 +1,9 @@
 // file_sink.h — appends one record per line (JSON Lines) to a file.
 // Reopen() closes and reopens the path (after logrotate renamed it; the daemon calls it on
 // SIGUSR1/SIGHUP). A failed write is counted and the file is reopened once and the write
-// retried. Owner: a QueuedSink worker thread. Not thread safe by itself.
+// retried. A write cut short (disk full, or a crash mid-write found when the file is opened)
+// leaves a torn line: the next write starts on a new line, so later records stay parseable. Owner: a QueuedSink worker thread.
+// Not thread safe by itself.
 #pragma once
 
 #include <string>
@@ -28,8 +30,12 @@ class FileSink final : public Sink {
 
  private:
   FileSinkOptions options_;
+  bool WriteBuffer() noexcept;
+
   UniqueFd fd_;
   std::string buffer_;
+  bool torn_ = false;  // the file ends inside a record: start the next write with '\n'
+
 };
 
 }  // namespace vigil
