@@ -57,9 +57,9 @@ void InstallOpenPrefilter(Sensor& sensor, const Ruleset& rules, const DaemonConf
   if (!sensor.SetOpenPrefilter(filter, &error)) {
     spdlog::warn("{}", error);
   } else if (filter.enabled) {
-    spdlog::info("open prefilter: {} path prefixes, {} suffixes{}; other opens stay in the kernel",
+    spdlog::info("open prefilter: {} path prefixes, {} suffixes{}{}; other opens stay in the kernel",
                  filter.prefixes.size(), filter.suffixes.size(),
-                 filter.all_writes ? ", every open for writing" : "");
+                 filter.all_writes ? ", every open for writing: " : "", filter.all_writes_reason);
   } else {
     spdlog::info("open prefilter off: {}", filter.disabled_reason);
   }

@@ -44,6 +44,7 @@ Runner AddValidateCommand(CLI::App& app) {
     } else {
       std::fprintf(stdout, "open prefilter: %zu path prefixes, %zu suffixes%s\n", pf.prefixes.size(),
                    pf.suffixes.size(), pf.all_writes ? ", every open for writing" : "");
+      if (pf.all_writes) std::fprintf(stdout, "  every open for writing: %s\n", pf.all_writes_reason.c_str());
       if (*show_prefilter) {
         for (const auto& p : pf.prefixes)
           std::fprintf(stdout, "  prefix %s%s\n", p.text.c_str(), p.writes_only ? "  (writes)" : "");

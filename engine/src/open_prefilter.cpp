@@ -293,6 +293,7 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
     const bool writes = NeedsWrite(*r.condition, open_types);
     if (need.kind == PathNeed::Kind::kAny) {
       if (!writes) return disable(r, "can match an open of any path");
+      if (!out.all_writes) out.all_writes_reason = "rule '" + r.info.name + "' can match a write of any path";
       out.all_writes = true;
       continue;
     }

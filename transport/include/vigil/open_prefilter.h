@@ -16,6 +16,7 @@ struct OpenPrefilter {
   bool enabled = false;
   // Every open for writing (O_WRONLY / O_RDWR, and creat) is reported.
   bool all_writes = false;
+  std::string all_writes_reason;  // the rule that can match a write of any path
 
   struct Pattern {
     std::string text;
