@@ -25,11 +25,8 @@ class SensorFiles : public ::testing::Test {
   void SetUp() override {
     sensor_ = testing::SharedSensor();
     ASSERT_NE(sensor_, nullptr);
-    char tmpl[] = "/tmp/vigil-files-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    char real[PATH_MAX];
-    ASSERT_NE(realpath(tmpl, real), nullptr);
-    dir_ = real;
+    dir_ = testing::MakeRealTempDir("/tmp/vigil-files-");
+    ASSERT_FALSE(dir_.empty());
   }
   void TearDown() override {
     std::string cmd = "rm -rf '" + dir_ + "'";

@@ -3,6 +3,7 @@
 // Test-only; single threaded.
 #pragma once
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -185,6 +186,22 @@ inline void Drain(Sensor& sensor) {
   std::function<void(const Event&)> cb = [](const Event&) {};
   while (sensor.Poll(0, cb) > 0) {
   }
+}
+
+// A new directory under /tmp named <prefix>XXXXXX, as its real path (the probes report
+// resolved paths); "" (and a test failure) when it cannot be made.
+inline std::string MakeRealTempDir(const std::string& prefix) {
+  std::string tmpl = prefix + "XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    ADD_FAILURE() << "mkdtemp " << tmpl;
+    return "";
+  }
+  char real[4096];
+  if (realpath(tmpl.c_str(), real) == nullptr) {
+    ADD_FAILURE() << "realpath " << tmpl;
+    return "";
+  }
+  return real;
 }
 
 // One Sensor per test binary, opened on first use. Fails the test (never skips) when the

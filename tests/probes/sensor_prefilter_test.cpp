@@ -24,11 +24,8 @@ class SensorPrefilter : public ::testing::Test {
   void SetUp() override {
     sensor_ = testing::SharedSensor();
     ASSERT_NE(sensor_, nullptr);
-    char tmpl[] = "/tmp/vigil-prefilter-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    char real[PATH_MAX];
-    ASSERT_NE(realpath(tmpl, real), nullptr);
-    dir_ = real;
+    dir_ = testing::MakeRealTempDir("/tmp/vigil-prefilter-");
+    ASSERT_FALSE(dir_.empty());
     for (const char* sub : {"/watched", "/other", "/wdir"}) ASSERT_EQ(mkdir((dir_ + sub).c_str(), 0755), 0);
     for (const char* f : {"/watched/file", "/other/file", "/other/secret.key", "/other/public.key", "/wdir/file",
                           "/marker"}) {
