@@ -69,6 +69,30 @@ TEST(ValidateCli, WarningsDoNotFail) {
   std::filesystem::remove(f);
 }
 
+TEST(ValidateCli, ShowPrefilterPrintsThePatternsOrTheRuleThatTurnsItOff) {
+  std::string watched = WriteTemp("watched.yaml",
+                                  "- rule: Key read\n  desc: d\n  condition: evt.type = openat and "
+                                  "fd.name startswith /srv/keys/\n  output: o\n  priority: INFO\n"
+                                  "- rule: Key write\n  desc: d\n  condition: evt.type = openat and "
+                                  "evt.is_open_write = true and fd.filename = id_rsa\n  output: o\n"
+                                  "  priority: INFO\n");
+  CmdResult r = Exec("validate --show-prefilter -r " + watched);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("open prefilter: 1 path prefixes, 1 suffixes\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  prefix /srv/keys/\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  suffix /id_rsa  (writes)\n"), std::string::npos) << r.out;
+  std::string greedy = WriteTemp("greedy.yaml",
+                                 "- rule: Any secret\n  desc: d\n  condition: evt.type = openat and "
+                                 "fd.name contains secret\n  output: o\n  priority: INFO\n");
+  r = Exec("validate -r " + greedy);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("open prefilter: off (rule 'Any secret' can match an open of any path)"),
+            std::string::npos)
+      << r.out;
+  std::filesystem::remove(watched);
+  std::filesystem::remove(greedy);
+}
+
 TEST(ListFieldsCli, PrintsTextAndJson) {
   CmdResult text = Exec("list-fields");
   EXPECT_EQ(text.status, 0);
