@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -182,6 +183,55 @@ TEST_F(DaemonE2E, MetricsAndHealthEndpointsOnLoopback) {
   ASSERT_TRUE(std::regex_search(body, m, std::regex("vigil_events_evaluated_total (\\d+)")));
   EXPECT_GT(std::stoull(m[1]), 0u);
   EXPECT_NE(body.find("vigil_sensor_drops_per_cpu_total{cpu=\"0\"}"), std::string::npos);
+  EXPECT_EQ(vigil_->Stop(), 0);
+}
+
+// The daemon derives the open prefilter from its rules and installs it: the log says what
+// it watches, opens elsewhere are counted as kept in the kernel, and an open of a watched
+// path still alerts.
+TEST_F(DaemonE2E, OpenPrefilterIsInstalledAndWatchedOpensStillAlert) {
+  const std::string watched = dir_.path() + "/watched/";
+  ASSERT_EQ(mkdir(watched.c_str(), 0700), 0);
+  std::string rules = dir_.Write("rules.yaml",
+                                 "- rule: E2E Watched Open\n  desc: test rule\n"
+                                 "  condition: evt.type in (open, openat) and fd.name startswith " + watched +
+                                     "\n  output: watched open (file=%fd.name pid=%proc.pid)\n"
+                                     "  priority: WARNING\n");
+  Start(Config(dir_, rules));
+  EXPECT_TRUE(vigil_->WaitForLog("open prefilter: ", 5s)) << vigil_->Log();
+  EXPECT_EQ(vigil_->Log().find("open prefilter off"), std::string::npos) << vigil_->Log();
+  const std::string file = watched + "secret";
+  pid_t pid = -1;
+  std::vector<nlohmann::json> alerts;
+  const nlohmann::json* found = nullptr;
+  WaitUntil(
+      [&] {
+        int status = 0;
+        pid = RunChild({"/bin/cat", file, "/etc/hostname"}, &status);  // the file may not exist
+        return WaitUntil(
+            [&] {
+              alerts = ReadJsonLines(dir_.path() + "/alerts.jsonl");
+              found = FindAlert(alerts, "E2E Watched Open", pid);
+              return found != nullptr;
+            },
+            1500ms);
+      },
+      15s);
+  ASSERT_NE(found, nullptr) << vigil_->Log();
+  EXPECT_EQ((*found)["output_fields"]["fd.name"], file);
+  // cat's other opens (its libraries, /etc/hostname) matched no pattern: kept in the kernel.
+  httplib::Client client("127.0.0.1", MetricsPort());
+  std::smatch m;
+  std::string body;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto res = client.Get("/metrics");
+        body = res ? res->body : "";
+        return std::regex_search(body, m, std::regex("vigil_sensor_prefiltered_total (\\d+)")) &&
+               std::stoull(m[1]) > 0;
+      },
+      5s))
+      << body;
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 
