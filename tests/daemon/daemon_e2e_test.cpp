@@ -101,6 +101,22 @@ class DaemonE2E : public ::testing::Test {
     return 0;
   }
 
+  // Scrapes /metrics until `series` (a regex whose one group is the value) reads above 0;
+  // *body gets the last scrape.
+  bool WaitForPositiveMetric(const std::string& series, std::chrono::milliseconds timeout,
+                             std::string* body) const {
+    httplib::Client client("127.0.0.1", MetricsPort());
+    const std::regex re(series);
+    return WaitUntil(
+        [&] {
+          auto res = client.Get("/metrics");
+          *body = res ? res->body : "";
+          std::smatch m;
+          return std::regex_search(*body, m, re) && std::stoull(m[1]) > 0;
+        },
+        timeout);
+  }
+
   TempDir dir_;
   std::string config_path_;
   std::unique_ptr<VigilProcess> vigil_;
@@ -220,18 +236,8 @@ TEST_F(DaemonE2E, OpenPrefilterIsInstalledAndWatchedOpensStillAlert) {
   ASSERT_NE(found, nullptr) << vigil_->Log();
   EXPECT_EQ((*found)["output_fields"]["fd.name"], file);
   // cat's other opens (its libraries, /etc/hostname) matched no pattern: kept in the kernel.
-  httplib::Client client("127.0.0.1", MetricsPort());
-  std::smatch m;
   std::string body;
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto res = client.Get("/metrics");
-        body = res ? res->body : "";
-        return std::regex_search(body, m, std::regex("vigil_sensor_prefiltered_total (\\d+)")) &&
-               std::stoull(m[1]) > 0;
-      },
-      5s))
-      << body;
+  EXPECT_TRUE(WaitForPositiveMetric("vigil_sensor_prefiltered_total (\\d+)", 5s, &body)) << body;
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 
@@ -346,18 +352,9 @@ TEST_F(DaemonE2E, FailingHttpSinkDoesNotStallDetection) {
         << "detection stalled at alert " << i << "\n" << vigil_->Log();
   }
   EXPECT_GE(broken.Count(), 1u);
-  uint16_t port = MetricsPort();
-  ASSERT_GT(port, 0);
-  httplib::Client client("127.0.0.1", port);
+  ASSERT_GT(MetricsPort(), 0);
   std::string body;
-  std::smatch m;
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto res = client.Get("/metrics");
-        body = res ? res->body : "";
-        return std::regex_search(body, m, std::regex("vigil_sink_failed_total\\{sink=\"http[^\"]*\"\\} ([1-9]\\d*)"));
-      },
-      15s))
+  ASSERT_TRUE(WaitForPositiveMetric("vigil_sink_failed_total\\{sink=\"http[^\"]*\"\\} (\\d+)", 15s, &body))
       << body;
   EXPECT_EQ(vigil_->Stop(), 0);
 }
