@@ -195,13 +195,11 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
   return false;
 }
 
-namespace {
 const CondNode& Unwrap(const CondNode& n) {
   const CondNode* p = &n;
   while (p->kind == CondNode::Kind::kMemo) p = static_cast<const MemoNode*>(p)->body.get();
   return *p;
 }
-}  // namespace
 
 namespace {
 

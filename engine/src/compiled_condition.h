@@ -138,6 +138,9 @@ class MemoNode final : public CondNode {
 // off when a macro or check is shared). Cold path, after compiling every rule.
 void InlineSingleUseMemos(const std::vector<CondNodePtr*>& roots, uint32_t slots);
 
+// The node a memo stands for (memos unwrapped, any depth); other nodes as they are.
+const CondNode& Unwrap(const CondNode& n);
+
 // Types of events for which `node` can be true (Falco's evttype inference).
 EventTypeSet PossibleEventTypes(const CondNode& node);
 

@@ -23,7 +23,6 @@ struct PathNeed {
 
   static PathNeed Never() { return PathNeed{Kind::kNever, {}, {}}; }
   static PathNeed Any() { return PathNeed{}; }
-  std::size_t size() const { return prefixes.size() + suffixes.size(); }
 };
 
 EventTypeSet OpenTypes() {
@@ -31,12 +30,6 @@ EventTypeSet OpenTypes() {
   for (std::size_t t = 0; t < kEventTypeCount; ++t)
     if (IsOpenFamily(static_cast<EventType>(t))) s.set(t);
   return s;
-}
-
-const CondNode& Unwrapped(const CondNode& n) {
-  const CondNode* p = &n;
-  while (p->kind == CondNode::Kind::kMemo) p = static_cast<const MemoNode*>(p)->body.get();
-  return *p;
 }
 
 // The literal text of a glob up to its first wildcard.
@@ -153,7 +146,7 @@ PathNeed Intersect(PathNeed a, PathNeed b) {
 }
 
 PathNeed Need(const CondNode& node_in, const EventTypeSet& open_types) {
-  const CondNode& node = Unwrapped(node_in);
+  const CondNode& node = Unwrap(node_in);
   switch (node.kind) {
     case CondNode::Kind::kConst:
       return static_cast<const ConstNode&>(node).value ? PathNeed::Any() : PathNeed::Never();
@@ -161,7 +154,7 @@ PathNeed Need(const CondNode& node_in, const EventTypeSet& open_types) {
       return (static_cast<const EvtTypeNode&>(node).types & open_types).none() ? PathNeed::Never()
                                                                                : PathNeed::Any();
     case CondNode::Kind::kNot: {
-      const CondNode& child = Unwrapped(*static_cast<const NotNode&>(node).child);
+      const CondNode& child = Unwrap(*static_cast<const NotNode&>(node).child);
       if (child.kind == CondNode::Kind::kEvtType) {
         EventTypeSet t = ~static_cast<const EvtTypeNode&>(child).types;
         return (t & open_types).none() ? PathNeed::Never() : PathNeed::Any();
@@ -200,7 +193,7 @@ PathNeed Need(const CondNode& node_in, const EventTypeSet& open_types) {
 // True when the condition cannot hold for an open unless it is for writing. Branches that
 // cannot match an open at all are ignored.
 bool NeedsWrite(const CondNode& node_in, const EventTypeSet& open_types) {
-  const CondNode& node = Unwrapped(node_in);
+  const CondNode& node = Unwrap(node_in);
   switch (node.kind) {
     case CondNode::Kind::kCheck: {
       const auto& c = static_cast<const CheckNode&>(node);
@@ -231,7 +224,7 @@ bool NeedsWrite(const CondNode& node_in, const EventTypeSet& open_types) {
 // from open events, so such a rule needs every open. `ctx`: the event types the enclosing
 // conditions still allow (branches that only match opens or sockets are skipped).
 bool ReadsFdTable(const CondNode& node_in, EventTypeSet ctx, const EventTypeSet& table_types) {
-  const CondNode& node = Unwrapped(node_in);
+  const CondNode& node = Unwrap(node_in);
   ctx &= PossibleEventTypes(node);
   if ((ctx & table_types).none()) return false;
   switch (node.kind) {
