@@ -44,15 +44,16 @@ std::bitset<kEventTypeCount> StateEventTypes() {
   return b;
 }
 
-// Derives the kernel open prefilter from the rules and installs it (or removes it when the
-// config turns it off or a rule needs every open); logs what it did.
-void InstallOpenPrefilter(Sensor& sensor, const Ruleset& rules, const DaemonConfig& config) {
-  OpenPrefilter filter;
-  if (config.open_prefilter) {
-    filter = rules.DeriveOpenPrefilter();
-  } else {
-    filter.disabled_reason = "sensor.open_prefilter is false";
-  }
+// The kernel open prefilter for these rules, or off when the config says so.
+OpenPrefilter PrefilterFor(const Ruleset& rules, const DaemonConfig& config) {
+  if (config.open_prefilter) return rules.DeriveOpenPrefilter();
+  OpenPrefilter off;
+  off.disabled_reason = "sensor.open_prefilter is false";
+  return off;
+}
+
+// Installs the open prefilter in the probes (or removes it when it is off); logs what it did.
+void InstallOpenPrefilter(Sensor& sensor, const OpenPrefilter& filter) {
   std::string error;
   if (!sensor.SetOpenPrefilter(filter, &error)) {
     spdlog::warn("{}", error);
@@ -69,6 +70,7 @@ void InstallOpenPrefilter(Sensor& sensor, const Ruleset& rules, const DaemonConf
 struct Loaded {
   DaemonConfig config;
   std::shared_ptr<const Ruleset> ruleset;
+  OpenPrefilter prefilter;  // derived with the ruleset, off the event thread
   std::unique_ptr<OutputManager> outputs;
   std::vector<std::string> errors;  // fatal for this load
   LoadResult result;
@@ -180,6 +182,7 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   if (!out.ruleset || out.ruleset->rule_count() <= self_rules) {
     out.errors.push_back("no usable rule was loaded from the configured rules files");
   }
+  if (out.ruleset) out.prefilter = PrefilterFor(*out.ruleset, cfg);
 
   if (build_outputs) {
     OutputsConfig oc;
@@ -272,7 +275,7 @@ int Daemon::Run() {
   }
   spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
                s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());
-  InstallOpenPrefilter(*s.sensor, *s.ruleset, s.config);
+  InstallOpenPrefilter(*s.sensor, initial.prefilter);
 
   if (s.config.metrics_enabled) {
     s.metrics_server = std::make_unique<MetricsServer>(
@@ -303,19 +306,17 @@ int Daemon::Run() {
   uint32_t eval_sample = 0;
   auto on_event = [&](const Event& ev) {
     s.table.Apply(ev);
-    if (++eval_sample < kEvalSampleEvery) {
-      s.ruleset->Evaluate(ev, s.table, on_alert);
-      s.metrics.events.fetch_add(1, std::memory_order_relaxed);
-      return;
-    }
-    eval_sample = 0;
-    auto t0 = Clock::now();
+    const bool timed = ++eval_sample == kEvalSampleEvery;
+    const auto t0 = timed ? Clock::now() : Clock::time_point{};
     s.ruleset->Evaluate(ev, s.table, on_alert);
-    auto ns = static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
-    s.metrics.eval_ns_total.fetch_add(ns * kEvalSampleEvery, std::memory_order_relaxed);
-    if (ns > s.metrics.eval_max_ns.load(std::memory_order_relaxed))
-      s.metrics.eval_max_ns.store(ns, std::memory_order_relaxed);
+    if (timed) {
+      eval_sample = 0;
+      auto ns = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+      s.metrics.eval_ns_total.fetch_add(ns * kEvalSampleEvery, std::memory_order_relaxed);
+      if (ns > s.metrics.eval_max_ns.load(std::memory_order_relaxed))
+        s.metrics.eval_max_ns.store(ns, std::memory_order_relaxed);
+    }
     s.metrics.events.fetch_add(1, std::memory_order_relaxed);
   };
 
@@ -370,7 +371,7 @@ int Daemon::Run() {
         s.outputs = std::move(next.outputs);
         s.retired.emplace_back([old = std::move(old)]() mutable { old.reset(); });
         s.sensor->SetInterest(interest_for(*s.ruleset));
-        InstallOpenPrefilter(*s.sensor, *s.ruleset, s.config);
+        InstallOpenPrefilter(*s.sensor, next.prefilter);
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.reloads_ok.fetch_add(1);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - reload_started).count();
