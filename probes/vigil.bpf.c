@@ -105,7 +105,6 @@ struct {
   __type(value, __u8);
 } open_suffixes SEC(".maps");
 
-
 /* Set by user space before load. */
 const volatile __u32 self_tgid = 0;                 /* the daemon: never traced */
 const volatile __u64 wakeup_backlog = 1 << 20;      /* force a wake-up past this */

@@ -2,8 +2,8 @@
 // Reopen() closes and reopens the path (after logrotate renamed it; the daemon calls it on
 // SIGUSR1/SIGHUP). A failed write is counted and the file is reopened once and the write
 // retried. A write cut short (disk full, or a crash mid-write found when the file is opened)
-// leaves a torn line: the next write starts on a new line, so later records stay parseable. Owner: a QueuedSink worker thread.
-// Not thread safe by itself.
+// leaves a torn line: the next write starts on a new line, so later records stay parseable.
+// Owner: a QueuedSink worker thread. Not thread safe by itself.
 #pragma once
 
 #include <string>
@@ -29,13 +29,12 @@ class FileSink final : public Sink {
   void Reopen() noexcept override;
 
  private:
-  FileSinkOptions options_;
   bool WriteBuffer() noexcept;
 
+  FileSinkOptions options_;
   UniqueFd fd_;
   std::string buffer_;
   bool torn_ = false;  // the file ends inside a record: start the next write with '\n'
-
 };
 
 }  // namespace vigil
