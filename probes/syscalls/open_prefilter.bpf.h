@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* syscalls/open_prefilter.bpf.h — the open prefilter (wire.h): LPM tries of path prefixes
+ * and reversed suffixes derived from the rules, checked before any record is built. */
+#pragma once
+
+#include "lib/common.bpf.h"
+#include "lib/syscall.bpf.h"
+
+/* Open prefilter (wire.h): path prefixes and reversed path suffixes some rule can match. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, VIGIL_OPF_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct vigil_opf_prefix_key);
+  __type(value, __u8);
+} open_prefixes SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(max_entries, VIGIL_OPF_ENTRIES);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct vigil_opf_suffix_key);
+  __type(value, __u8);
+} open_suffixes SEC(".maps");
+
+__u8 open_filter = 0;  /* enum vigil_opf_mode */
+/* Quick rejects before the tries (wire.h): bit (b1 << 8 | b2) of opf_heads is set when a
+ * prefix could start "/<b1><b2>", bit (last << 8 | before_last) of opf_tails when a suffix
+ * could end the path with those two bytes. */
+__u8 opf_heads[VIGIL_OPF_PAIR_BITS / 8] = {};
+__u8 opf_tails[VIGIL_OPF_PAIR_BITS / 8] = {};
+
+/* ---- open prefilter ----------------------------------------------------------------- */
+
+static __always_inline bool opf_allows(__u8 *v, bool write)
+{
+  return v && ((*v & VIGIL_OPF_READS) || (write && (*v & VIGIL_OPF_WRITES)));
+}
+
+/* 0 when no rule can match an open of the user path at `upath` (wire.h): the path is
+ * absolute and normalised and neither starts with a known prefix nor ends with a known
+ * suffix for this open mode. Anything it cannot check is reported (1): relative paths, "."
+ * segments, ".." anywhere, "//", paths of 255 bytes or more, unreadable paths.
+ * A global function: the verifier checks it once. The keys live on its stack (no shared
+ * buffer, so no lock even though syscall tracepoints may be preempted). */
+__noinline int open_path_wanted(__u64 upath, int write)
+{
+  struct vigil_opf_prefix_key fwd;
+  struct vigil_opf_suffix_key rev;
+  long n = bpf_probe_read_user_str(fwd.data, sizeof(fwd.data), (void *)upath);
+  if (n <= 1 || n >= (long)sizeof(fwd.data))
+    return 1;
+  __u32 len = (__u32)(n - 1);
+  if (fwd.data[0] != '/')
+    return 1;
+  /* Ends at the NUL rather than at len: exits that pinned len to each possible value would
+   * multiply the verifier's states in the loop below. */
+  for (__u32 i = 0; i < VIGIL_OPF_PREFIX_MAX - 1; i++) {
+    __u8 c = fwd.data[i];
+    if (c == 0)
+      break;
+    __u8 c1 = fwd.data[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)];
+    if (c == '.' && c1 == '.')
+      return 1;  /* ".." anywhere */
+    if (c == '/') {
+      if (c1 == '/')
+        return 1;  /* "//" */
+      if (c1 == '.') {
+        __u8 c2 = fwd.data[(i + 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
+        if (c2 == '/' || c2 == 0)
+          return 1;  /* "/./" or a final "/." */
+      }
+    }
+  }
+  __u32 head = ((__u32)fwd.data[1] << 8) | fwd.data[2];
+  if (opf_heads[(head >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (head & 7))) {
+    fwd.prefixlen = len * 8;
+    if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &fwd), write))
+      return 1;
+  }
+  __u32 tail = ((__u32)fwd.data[(len - 1) & (VIGIL_OPF_PREFIX_MAX - 1)] << 8) |
+               fwd.data[(len - 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
+  if (!(opf_tails[(tail >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (tail & 7))))
+    return 0;
+  /* A separate loop: a branch on len - 1 - i inside the scan would split the verifier's
+   * states on every iteration. Runs only when a suffix can end with the last two bytes. */
+  for (__u32 t = 0; t < VIGIL_OPF_SUFFIX_MAX; t++) {
+    if (t >= len)
+      break;
+    rev.data[t] = fwd.data[(len - 1 - t) & (VIGIL_OPF_PREFIX_MAX - 1)];
+  }
+  rev.prefixlen = (len < VIGIL_OPF_SUFFIX_MAX ? len : VIGIL_OPF_SUFFIX_MAX) * 8;
+  return opf_allows(bpf_map_lookup_elem(&open_suffixes, &rev), write) ? 1 : 0;
+}
+
+/* False when the open prefilter drops this open (see open_path_wanted). Reads only the
+ * path and flags arguments, before any record is built. */
+static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dflags, bool btf)
+{
+  __u8 mode = open_filter;
+  if (!(mode & VIGIL_OPF_ON))
+    return true;
+  __u8 parg = sc_desc[nr].str_arg[0];
+  if (parg >= 5)
+    return true;
+  bool write = true;
+  if (!(dflags & VIGIL_SC_OPEN_WRITE)) {
+    __u64 flags = syscall_arg(regs, parg + 1, btf);
+    if (dflags & VIGIL_SC_DEREF_A2) {  /* openat2: flags are the first u64 of open_how */
+      __u64 how_flags = 0;
+      if (bpf_probe_read_user(&how_flags, sizeof(how_flags), (void *)flags))
+        return true;
+      flags = how_flags;
+    }
+    __u64 acc = flags & 3;          /* O_ACCMODE */
+    write = acc == 1 || acc == 2;   /* O_WRONLY, O_RDWR */
+  }
+  if (write && (mode & VIGIL_OPF_ALL_WRITES))
+    return true;
+  return open_path_wanted(syscall_arg(regs, parg, btf), write) != 0;
+}

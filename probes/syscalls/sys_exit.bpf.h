@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0
+/* syscalls/sys_exit.bpf.h — the generic syscall probe: sys_exit builds a struct
+ * vigil_sys_rec for every call in the interest bitmap (args, socket tuple, paths) as the
+ * syscall table (sc_desc) describes it; sys_enter keeps raw args for calls flagged
+ * VIGIL_SC_ENTER. */
+#pragma once
+
+#include "lib/common.bpf.h"
+#include "lib/copy.bpf.h"
+#include "lib/path.bpf.h"
+#include "lib/syscall.bpf.h"
+#include "syscalls/net.bpf.h"
+#include "syscalls/paths.bpf.h"
+#include "syscalls/open_prefilter.bpf.h"
+
+/* btf: regs is a trusted BTF pointer (tp_btf) and can be read directly. */
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr, bool btf)
+{
+  if (!interested(nr))
+    return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == self_tgid)
+    return 0;
+  __u8 dflags = sc_desc[nr].flags;
+  if ((dflags & VIGIL_SC_SKIP_SUCCESS) && ret >= 0) {
+    if (dflags & VIGIL_SC_ENTER) {
+      __u32 tid = (__u32)id;
+      bpf_map_delete_elem(&enter_map, &tid);
+    }
+    return 0;
+  }
+  /* Before any record work: most opens on a busy host are dropped here. */
+  if ((dflags & VIGIL_SC_OPEN) && !open_wanted(regs, nr, dflags, btf)) {
+    count(4);
+    return 0;
+  }
+  struct vigil_sys_rec *r = get_scratch();
+  if (!r)
+    return 0;
+  __u32 *busy = scratch_lock();
+  if (!busy)
+    return 0;
+  fill_hdr(&r->hdr, VIGIL_REC_SYSCALL);
+  r->nr = nr;
+  r->flags = 0;
+  r->pad = 0;
+  r->res = ret;
+  r->str_len[0] = r->str_len[1] = r->str_len[2] = r->str_len[3] = 0;
+  if (dflags & VIGIL_SC_ENTER) {
+    __u32 tid = (__u32)id;
+    struct enter_args *ea = bpf_map_lookup_elem(&enter_map, &tid);
+    if (ea && ea->nr == nr) {
+      __builtin_memcpy(r->args, ea->args, sizeof(r->args));
+      r->flags |= VIGIL_SYS_ENTER_ARGS;
+      bpf_map_delete_elem(&enter_map, &tid);
+    } else {
+      read_args(regs, r->args);
+    }
+  } else {
+    read_args(regs, r->args);
+  }
+
+  if (dflags & VIGIL_SC_DEREF_A2) {
+    __u64 how[2] = {};
+    if (bpf_probe_read_user(how, sizeof(how), (void *)r->args[2]))
+      count(3);
+    r->args[2] = how[0];
+    r->args[3] = how[1];
+  }
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  char *data = (char *)(r + 1);
+  __u32 pos = 0;
+  if (dflags & VIGIL_SC_TUPLE) {
+    struct vigil_tuple *t = (struct vigil_tuple *)data;
+    __builtin_memset(t, 0, sizeof(*t));
+    __u8 fd_arg = sc_desc[nr].fd_arg;
+    long fd = fd_arg == VIGIL_FD_RES ? ret : (fd_arg < 6 ? (long)(int)r->args[fd_arg] : -1);
+    sock_tuple(task, fd, t);
+    if (dflags & VIGIL_SC_USER_ADDR) {
+      __u8 aa = sc_desc[nr].addr_arg, la = sc_desc[nr].addr_len_arg;
+      if (aa < 6 && la < 6) {
+        long ulen = (long)(int)r->args[la];
+        if (dflags & VIGIL_SC_USER_ADDR_PLEN) {
+          int l = 0;
+          bpf_probe_read_user(&l, sizeof(l), (void *)r->args[la]);
+          ulen = l;
+        }
+        user_addr(t, (const void *)r->args[aa], ulen, fd_arg == VIGIL_ARG_NONE);
+      }
+    }
+    r->flags |= VIGIL_SYS_HAS_TUPLE;
+    pos = sizeof(struct vigil_tuple);
+  }
+  char *pbuf = get_pathbuf();
+  pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], sc_desc[nr].dir_arg[0], 0, task,
+                       pbuf);
+  pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[1], sc_desc[nr].dir_arg[1], 1, task,
+                       pbuf);
+  __u32 size = sizeof(*r) + pos;
+  r->hdr.size = size;
+  emit(r, size);
+  scratch_unlock(busy);
+  return 0;
+}
+
+static __always_inline int on_sys_enter(struct pt_regs *regs, __u32 nr)
+{
+  if (!interested(nr) || !(sc_desc[nr].flags & VIGIL_SC_ENTER))
+    return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if ((id >> 32) == self_tgid)
+    return 0;
+  struct enter_args ea = {};
+  ea.nr = nr;
+  read_args(regs, ea.args);
+  __u32 tid = (__u32)id;
+  bpf_map_update_elem(&enter_map, &tid, &ea, BPF_ANY);
+  return 0;
+}
