@@ -24,6 +24,7 @@ Runner AddValidateCommand(CLI::App& app) {
                 "Print the kernel open prefilter these rules allow (or the rule that turns it off)");
   return [files, quiet_warnings, show_prefilter] {
     LoadOptions opts;
+    opts.lint = true;  // validate is where authors look: report likely mistakes too
     LoadResult r = LoadRuleFiles(*files, opts);
     for (const auto& d : r.diagnostics) {
       if (d.warning && *quiet_warnings) continue;

@@ -1,6 +1,7 @@
 // condition_parser.cpp — recursive-descent parser for Falco conditions (see the header).
 #include "vigil/condition_parser.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -29,7 +30,7 @@ class Parser {
     auto ast = ParseOr(0);
     if (ast && (SkipBlanks(), pos_ != s_.size())) {
       if (s_[pos_] == ')') Fail(pos_, "unbalanced parenthesis: unexpected ')'");
-      else Fail(pos_, "unexpected '" + std::string(Peek(16)) + "' after a complete expression");
+      else Fail(pos_, "unexpected '" + TokenAt() + "' after a complete expression");
       ast.reset();
     }
     if (!ast) {
@@ -43,6 +44,27 @@ class Parser {
 
  private:
   std::string_view Peek(std::size_t n) const { return s_.substr(pos_, n); }
+  // The whole token at pos_, for messages: a parenthesised group up to its matching ')', a
+  // quoted string up to its closing quote, else a run of non-blank, non-separator characters.
+  std::string TokenAt() const {
+    if (pos_ >= s_.size()) return "end of condition";
+    const char c = s_[pos_];
+    std::size_t e = pos_ + 1;
+    if (c == '(') {
+      for (int depth = 1; e < s_.size() && depth > 0; ++e) {
+        if (s_[e] == '(') ++depth;
+        if (s_[e] == ')') --depth;
+      }
+    } else if (c == '"' || c == '\'') {
+      while (e < s_.size() && s_[e] != c) e += s_[e] == '\\' ? 2 : 1;
+      e = std::min(e + 1, s_.size());
+    } else if (c != ')' && c != ',') {
+      while (e < s_.size() && !IsBlank(s_[e]) && s_[e] != '(' && s_[e] != ')' && s_[e] != ',') ++e;
+    }
+    constexpr std::size_t kMax = 200;  // keep one message on one screen line
+    std::string_view tok = s_.substr(pos_, e - pos_);
+    return tok.size() > kMax ? std::string(tok.substr(0, kMax)) + "..." : std::string(tok);
+  }
   void SkipBlanks() {
     while (pos_ < s_.size() && IsBlank(s_[pos_])) ++pos_;
   }
@@ -149,7 +171,7 @@ class Parser {
     }
     if (!IsIdentStart(s_[pos_])) {
       if (s_[pos_] == ')') Fail(pos_, "unbalanced parenthesis: unexpected ')'");
-      else Fail(pos_, "expected a field, a macro, 'not' or '(' but found '" + std::string(Peek(16)) + "'");
+      else Fail(pos_, "expected a field, a macro, 'not' or '(' but found '" + TokenAt() + "'");
       return nullptr;
     }
     // Identifier: macro (no dot), transformer call, or field.
@@ -285,7 +307,7 @@ class Parser {
     while (pos_ < s_.size() && IsBareChar(s_[pos_])) ++pos_;
     if (pos_ == at) {
       if (c == ')' && !in_list) return Fail(pos_, "expected a value before ')'");
-      return Fail(pos_, "expected a value but found '" + std::string(Peek(8)) + "'");
+      return Fail(pos_, "expected a value but found '" + TokenAt() + "'");
     }
     v->kind = OperandAst::Kind::kLiteral;
     v->text = std::string(s_.substr(at, pos_ - at));
@@ -356,7 +378,7 @@ class Parser {
             break;
           }
           Fail(pos_ < s_.size() ? pos_ : open,
-               pos_ < s_.size() ? "expected ',' or ')' in list but found '" + std::string(Peek(8)) + "'"
+               pos_ < s_.size() ? "expected ',' or ')' in list but found '" + TokenAt() + "'"
                                 : "unbalanced parenthesis: list '(' is never closed");
           return nullptr;
         }

@@ -128,6 +128,8 @@ void RuleCollector::AddRule(RuleItem r) {
       std::string m = mode("output");
       if (m == "append") existing->output += " " + *r.output;
       else if (m == "replace") existing->output = *r.output;
+      if (r.output_src && m == "append") existing->output_src.Append(*r.output_src, " ");
+      else if (r.output_src && m == "replace") existing->output_src = *r.output_src;
     }
     if (r.desc) {
       std::string m = mode("desc");
@@ -169,6 +171,7 @@ void RuleCollector::AddRule(RuleItem r) {
   d.name = r.name;
   d.desc = *r.desc;
   d.output = *r.output;
+  if (r.output_src) d.output_src = *r.output_src;
   if (r.source) d.source = *r.source;
   d.condition = std::move(*r.condition);
   d.priority = *r.priority;

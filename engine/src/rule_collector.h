@@ -28,6 +28,7 @@ struct MacroDef {
 struct RuleDef {
   std::string name;
   std::string desc, output, source = "syscall";
+  SourceText output_src;  // `output` with its source positions (errors point into it)
   SourceText condition;
   Priority priority = Priority::kWarning;
   bool enabled = true;

@@ -1,6 +1,8 @@
 // rule_compiler.cpp — definitions -> compiled rules (see rule_compiler.h).
 #include "rule_compiler.h"
 
+#include "rule_lints.h"
+
 #include <cctype>
 #include <charconv>
 
@@ -118,6 +120,51 @@ bool RuleCompiler::Fail(const Scope& scope, std::size_t offset, std::string msg,
   failure_->message = std::move(msg);
   failure_->unknown_field = unknown_field;
   return false;
+}
+
+void RuleCompiler::Warn(const Scope& scope, std::size_t offset, std::string msg) {
+  const SourcePos p = scope.text ? scope.text->Locate(offset) : SourcePos{};
+  if (!scope.macro.empty()) msg += " (in macro '" + scope.macro + "')";
+  diags_->push_back(Diagnostic{p.file, p.line, p.col, current_rule_, std::move(msg), true});
+}
+
+void RuleCompiler::LintCheck(const ConditionAst& ast, const FieldRef& field, const Scope& scope) {
+  CmpOp op;
+  if (!ParseCmpOp(ast.op, &op)) return;
+  if (IsListOp(op)) {
+    for (const auto& o : ast.operands) {
+      if (o.kind != OperandAst::Kind::kLiteral || o.quoted) continue;
+      if (defs_.list_index.count(o.text) || !LooksLikeListName(o.text, ast.operands.size() == 1))
+        continue;
+      // 15 characters against a comm field: a truncated process name (TASK_COMM_LEN 16),
+      // e.g. upstream's `proc.aname in (unicorn_launche)`.
+      const bool comm_field = field.display.rfind("proc.name", 0) == 0 ||
+                              field.display.rfind("proc.pname", 0) == 0 ||
+                              field.display.rfind("proc.aname", 0) == 0 ||
+                              field.display.rfind("thread.name", 0) == 0;
+      if (comm_field && o.text.size() == 15) continue;
+      Warn(scope, o.pos,
+           "'" + o.text + "' looks like a list name but no list of that name is defined: it is "
+           "compared as the literal string '" + o.text + "' (define the list, or quote the value)");
+    }
+  }
+  if (field.id == FieldId::kEvtType && field.transformers.empty()) {
+    for (const auto& o : ast.operands) {
+      if (o.kind != OperandAst::Kind::kLiteral) continue;
+      if (defs_.list_index.count(o.text) || EventTypeFromName(o.text)) continue;
+      if (!linted_evt_names_.insert(o.text).second) continue;
+      Warn(scope, o.pos, "unknown evt.type '" + o.text +
+                             "': vigil decodes no event of that name, so this test never matches");
+    }
+  }
+  const bool string_field = !IsNumericType(field.type) && field.type != FieldType::kBool &&
+                            field.type != FieldType::kIpAddr && field.type != FieldType::kIpNet &&
+                            field.id != FieldId::kEvtRawarg;
+  if (string_field && ast.operands.size() == 1 &&
+      ast.operands[0].kind == OperandAst::Kind::kLiteral) {
+    std::string msg = StringOrderingLint(field.display, ast.op, ast.operands[0].text);
+    if (!msg.empty()) Warn(scope, ast.pos, msg);
+  }
 }
 
 bool RuleCompiler::ExpandList(const std::string& name, int depth, std::vector<std::string>* out) {
@@ -254,6 +301,7 @@ CondNodePtr RuleCompiler::CompileCheckRaw(const ConditionAst& ast, const Scope& 
     Fail(scope, ast.field.pos, err, err.rfind("unknown field", 0) == 0 || err.rfind("unknown event argument", 0) == 0);
     return nullptr;
   }
+  if (lint_) LintCheck(ast, field, scope);
   std::vector<std::string> values;
   ExpandOperands(ast.operands, IsListOp(op), &values);
   if (IsListOp(op) && !ast.list_operand) {
@@ -414,10 +462,15 @@ CondNodePtr RuleCompiler::CompileExceptions(const RuleDef& rule) {
       return nullptr;
     }
     std::vector<ConditionPtr> fields;
-    for (const auto& f : ex.fields) {
+    // One located text per field, so a bad field is reported where it is written.
+    std::vector<SourceText> field_texts(ex.fields.size());
+    for (std::size_t i = 0; i < ex.fields.size(); ++i) {
+      const std::string& f = ex.fields[i];
+      field_texts[i].text = f;
+      field_texts[i].spans.push_back({0, i < ex.field_pos.size() ? ex.field_pos[i] : ex.pos});
       auto r = ParseCondition(f + " exists");
       if (!r.ok() || r.ast->kind != ConditionAst::Kind::kCheck) {
-        Fail(scope, 0, "exception '" + ex.name + "': invalid field '" + f + "'");
+        Fail(Scope{&field_texts[i], ""}, 0, "exception '" + ex.name + "': invalid field '" + f + "'");
         return nullptr;
       }
       fields.push_back(std::move(r.ast));
@@ -451,7 +504,7 @@ CondNodePtr RuleCompiler::CompileExceptions(const RuleDef& rule) {
           // For list comps a string names a list (Falco wraps it in parentheses).
           check.operands.push_back(OperandAst{OperandAst::Kind::kLiteral, v.str, !check.list_operand, {}, 0});
         }
-        auto node = CompileCheck(check, scope);
+        auto node = CompileCheck(check, Scope{&field_texts[i], ""});
         if (!node) {
           if (failure_) failure_->message = "exception '" + ex.name + "': " + failure_->message;
           return nullptr;
@@ -478,6 +531,14 @@ bool RuleCompiler::CompileOutput(const RuleDef& rule, OutputTemplate* out) {
     out->segments.push_back(std::move(seg));
     literal.clear();
   };
+  // Where byte `offset` of the output is written (the rule's line when not known).
+  auto at = [&rule](std::size_t offset) {
+    if (!rule.output_src.spans.empty() && offset < rule.output_src.text.size() &&
+        rule.output.compare(0, rule.output_src.text.size(), rule.output_src.text) == 0) {
+      return rule.output_src.Locate(offset);
+    }
+    return rule.pos;
+  };
   std::size_t i = 0;
   while (i < s.size()) {
     if (s[i] != '%' || i + 1 >= s.size()) {
@@ -495,7 +556,8 @@ bool RuleCompiler::CompileOutput(const RuleDef& rule, OutputTemplate* out) {
       std::string inner = s.substr(j + 1, close - j - 1);
       auto r = ParseCondition(inner + " exists");
       if (!r.ok() || r.ast->kind != ConditionAst::Kind::kCheck) {
-        diags_->push_back(Diagnostic{rule.pos.file, rule.pos.line, rule.pos.col, rule.name,
+        const SourcePos p = at(i);
+        diags_->push_back(Diagnostic{p.file, p.line, p.col, rule.name,
                                      "output: invalid field '%(" + inner + ")'", false});
         return false;
       }
@@ -523,7 +585,9 @@ bool RuleCompiler::CompileOutput(const RuleDef& rule, OutputTemplate* out) {
     FieldRef ref;
     std::string err;
     if (!ResolveFieldRef(ast, &ref, &err)) {
-      diags_->push_back(Diagnostic{rule.pos.file, rule.pos.line, rule.pos.col, rule.name, "output: " + err, false});
+      const SourcePos p = at(i);
+      diags_->push_back(Diagnostic{p.file, p.line, p.col, rule.name,
+                                   "output: " + err + " in '" + s.substr(i, j - i) + "'", false});
       return false;
     }
     flush();

@@ -22,6 +22,9 @@ class RuleCompiler {
   RuleCompiler(const CollectedRules& defs, std::vector<Diagnostic>* diagnostics);
   // Text (with %fields) appended to every rule's output, like Falco's append_output.
   void set_append_output(std::string s) { append_output_ = std::move(s); }
+  // Also report lint warnings (rule_lints.h): likely list names that are not lists, unknown
+  // evt.type names (with their position), ordering comparisons on string fields.
+  void set_lint(bool on) { lint_ = on; }
 
   // Compiles one rule; on error reports it and returns nullptr. *skipped is set when the
   // rule was dropped on purpose (skip-if-unknown-filter) rather than because of an error.
@@ -57,6 +60,8 @@ class RuleCompiler {
   CondNodePtr CompileExceptions(const RuleDef& rule);
   bool CompileOutput(const RuleDef& rule, OutputTemplate* out);
   bool Fail(const Scope& scope, std::size_t offset, std::string msg, bool unknown_field = false);
+  void Warn(const Scope& scope, std::size_t offset, std::string msg);
+  void LintCheck(const ConditionAst& ast, const FieldRef& field, const Scope& scope);
   MacroEntry* Macro(const std::string& name);
 
   struct SharedNode {
@@ -68,12 +73,14 @@ class RuleCompiler {
   std::map<std::string, SharedNode> compiled_checks_;
   uint32_t next_slot_ = 0;
   std::string append_output_;
+  bool lint_ = false;
 
   const CollectedRules& defs_;
   std::vector<Diagnostic>* diags_;
   std::map<std::string, MacroEntry> macros_;
   std::vector<std::string> macro_stack_;
   std::set<std::string> unknown_evt_names_;
+  std::set<std::string> linted_evt_names_;  // unknown evt.type names already warned about
   std::string current_rule_;
   std::unique_ptr<Failure> failure_;
   SourceText scratch_text_;

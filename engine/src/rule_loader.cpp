@@ -58,6 +58,16 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
 
   RuleCompiler compiler(defs, &diags);
   compiler.set_append_output(options.append_output);
+  compiler.set_lint(options.lint);
+  // A disabled_rules entry naming no rule is a typo that leaves the rule running.
+  for (const auto& name : options.disabled_rules) {
+    if (!defs.rule_index.count(name)) {
+      diags.push_back(Diagnostic{"engine.disabled_rules", 0, 0, "",
+                                 "disabled_rules names '" + name +
+                                     "', but no rule has that name (it disables nothing)",
+                                 true});
+    }
+  }
   for (const auto& def : defs.rules) {
     if (def.source != "syscall") {
       ++result.inactive_source_rules;

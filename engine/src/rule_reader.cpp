@@ -287,8 +287,11 @@ class Reader {
         if (fields.IsScalar()) {
           x.single_field = true;
           x.fields.push_back(fields.Scalar());
+          x.field_pos.push_back(Pos(fields.Mark()));
         } else if (!GetStringList(fields, "fields", name, &x.fields)) {
           return false;
+        } else {
+          for (const auto& f : fields) x.field_pos.push_back(Pos(f.Mark()));
         }
       }
       const YAML::Node comps = e["comps"];
@@ -361,6 +364,7 @@ class Reader {
     if (item["output"]) {
       if (!GetString(item["output"], "output", r.name, &s)) return;
       r.output = s;
+      r.output_src = Located(item["output"]);
     }
     if (item["source"]) {
       if (!GetString(item["source"], "source", r.name, &s)) return;

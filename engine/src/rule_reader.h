@@ -26,6 +26,7 @@ struct ExceptionItem {
   std::vector<std::string> fields;  // one entry for the single-field form
   std::vector<std::string> comps;   // defaults to "=" (or "in" for the single-field form)
   bool single_field = false;        // `fields: proc.name` (not a list)
+  std::vector<SourcePos> field_pos;  // where each entry of `fields` is written
   std::vector<std::vector<ExceptionValue>> values;  // tuples (single-field: one value each)
   SourcePos pos;
 };
@@ -51,6 +52,7 @@ struct RuleItem {
   std::string name;
   SourcePos pos;
   std::optional<std::string> desc, output, source;
+  std::optional<SourceText> output_src;  // `output` with its source positions
   std::optional<SourceText> condition;
   std::optional<Priority> priority;
   std::optional<bool> enabled, warn_evttypes, skip_if_unknown_filter;

@@ -41,6 +41,9 @@ struct LoadOptions {
   std::string passwd_path = "/etc/passwd";   // user.name source (tests point elsewhere)
   std::string group_path = "/etc/group";
   bool warn_unknown_event_types = false;     // warn on evt.type names vigil does not decode
+  // Lint warnings with positions (`vigil validate`): a likely list name in `in (...)` that
+  // is not a defined list, each unknown evt.type name, `<`/`>` on a string field.
+  bool lint = false;
   // Appended (after a space) to every rule's output, %fields included, like Falco's
   // append_output (e.g. "container_id=%container.id container_name=%container.name").
   std::string append_output;
