@@ -2,9 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
+#include <climits>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <regex>
 #include <sstream>
 
 #include "vigil_config.h"
@@ -12,63 +17,246 @@
 namespace vigil {
 namespace {
 
-std::string Pos(const std::string& file, const YAML::Mark& m) {
-  std::ostringstream os;
-  os << (file.empty() ? "<config>" : file) << ":" << (m.line + 1) << ":" << (m.column + 1);
-  return os.str();
+// ---- the schema: one row per key, dotted for nesting ------------------------------------
+
+// Sets the field from `v`; false + *what (e.g. "expected true or false") when `v` is wrong.
+using Setter = std::function<bool(const YAML::Node& v, DaemonConfig* cfg, std::string* what)>;
+
+struct KeySpec {
+  const char* key;  // "engine.match_mode"; no dot = top level
+  Setter set;
+};
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+Setter Str(std::string DaemonConfig::*m) {
+  return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    if (!v.IsScalar()) return *what = "expected a string", false;
+    c->*m = v.Scalar();
+    return true;
+  };
+}
+
+Setter Bool(bool DaemonConfig::*m) {
+  return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) {
+      return *what = "expected true or false", false;
+    }
+    c->*m = b;
+    return true;
+  };
 }
 
 template <typename T>
-bool Read(const YAML::Node& n, const char* key, T* out, const std::string& file,
-          std::vector<std::string>* errors) {
-  YAML::Node v = n[key];
-  if (!v) return true;
-  try {
-    *out = v.as<T>();
+Setter Int(T DaemonConfig::*m, long long min, long long max) {
+  return [m, min, max](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    long long n = 0;
+    if (!v.IsScalar() || !YAML::convert<long long>::decode(v, n)) {
+      return *what = "expected an integer", false;
+    }
+    if (n < min || n > max) {
+      return *what = "must be in " + std::to_string(min) + ".." + std::to_string(max), false;
+    }
+    c->*m = static_cast<T>(n);
     return true;
-  } catch (const YAML::Exception&) {
-    errors->push_back(Pos(file, v.Mark()) + ": error: '" + key + "' has the wrong type");
-    return false;
-  }
+  };
 }
 
-bool ReadList(const YAML::Node& n, const char* key, std::vector<std::string>* out,
-              const std::string& file, std::vector<std::string>* errors) {
-  YAML::Node v = n[key];
-  if (!v) return true;
-  if (v.IsScalar()) {
-    *out = {v.as<std::string>()};
+// One of `choices`, compared case-insensitively; stored lower-cased.
+Setter Enum(std::string DaemonConfig::*m, std::vector<std::string> choices) {
+  return [m, choices](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    std::string list;
+    for (const auto& ch : choices) list += (list.empty() ? "" : ", ") + ch;
+    if (v.IsScalar()) {
+      std::string s = Lower(v.Scalar());
+      if (std::find(choices.begin(), choices.end(), s) != choices.end()) {
+        c->*m = s == "warning" ? std::string("warn") : s;
+        return true;
+      }
+    }
+    return *what = "expected one of: " + list, false;
+  };
+}
+
+// A list of strings; a single string is a list of one.
+Setter List(std::vector<std::string> DaemonConfig::*m) {
+  return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    std::vector<std::string> out;
+    if (v.IsScalar()) {
+      out.push_back(v.Scalar());
+    } else if (v.IsSequence()) {
+      for (const auto& item : v) {
+        if (!item.IsScalar()) return *what = "expected a list of strings", false;
+        out.push_back(item.Scalar());
+      }
+    } else if (!v.IsNull()) {
+      return *what = "expected a list of strings", false;
+    }
+    c->*m = std::move(out);
     return true;
-  }
-  if (!v.IsSequence()) {
-    errors->push_back(Pos(file, v.Mark()) + ": error: '" + key + "' must be a list of strings");
-    return false;
-  }
-  out->clear();
-  for (const auto& item : v) {
-    if (!item.IsScalar()) {
-      errors->push_back(Pos(file, item.Mark()) + ": error: '" + key + "' items must be strings");
+  };
+}
+
+Setter RingBufferMb() {
+  return [](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    if (!Int(&DaemonConfig::ring_buffer_mb, 1, 1024)(v, c, what)) {
+      *what = "expected a power of two in 1..1024";
       return false;
     }
-    out->push_back(item.as<std::string>());
-  }
-  return true;
+    std::size_t mb = c->ring_buffer_mb;
+    if ((mb & (mb - 1)) != 0) return *what = "expected a power of two in 1..1024", false;
+    return true;
+  };
 }
 
-bool CheckMap(const YAML::Node& n, const char* key, const std::string& file,
-              std::vector<std::string>* errors) {
-  if (n && !n.IsMap()) {
-    errors->push_back(Pos(file, n.Mark()) + ": error: '" + key + "' must be a mapping");
-    return false;
-  }
-  return true;
+const std::vector<KeySpec>& Schema() {
+  static const std::vector<KeySpec> kSchema = {
+      {"rules_files", List(&DaemonConfig::rules_files)},
+      {"stats_interval_s", Int(&DaemonConfig::stats_interval_s, 0, 86400)},
+      {"refuse_insecure_files", Bool(&DaemonConfig::refuse_insecure_files)},
+      {"self_protection", Bool(&DaemonConfig::self_protection)},
+      {"engine.match_mode", Enum(&DaemonConfig::match_mode, {"all", "first"})},
+      {"engine.hostname", Str(&DaemonConfig::hostname)},
+      {"engine.disabled_rules", List(&DaemonConfig::disabled_rules)},
+      {"engine.disabled_tags", List(&DaemonConfig::disabled_tags)},
+      {"engine.enabled_rules", List(&DaemonConfig::enabled_rules)},
+      {"engine.append_output", Str(&DaemonConfig::append_output)},
+      {"engine.skip_invalid_rules", Bool(&DaemonConfig::skip_invalid_rules)},
+      {"sensor.ring_buffer_mb", RingBufferMb()},
+      {"sensor.capture_send_recv", Bool(&DaemonConfig::capture_send_recv)},
+      {"sensor.snapshot", Bool(&DaemonConfig::snapshot)},
+      {"sensor.open_prefilter", Bool(&DaemonConfig::open_prefilter)},
+      {"metrics.enabled", Bool(&DaemonConfig::metrics_enabled)},
+      {"metrics.address", Str(&DaemonConfig::metrics_address)},
+      {"metrics.port", Int(&DaemonConfig::metrics_port, 0, 65535)},
+      {"log.level",
+       Enum(&DaemonConfig::log_level, {"trace", "debug", "info", "warn", "warning", "error",
+                                       "critical"})},
+      {"log.format", Enum(&DaemonConfig::log_format, {"text", "json"})},
+  };
+  return kSchema;
 }
 
-// Applies "a.b.c=value" onto root, creating maps on the way.
-bool ApplyOverride(YAML::Node root, const std::string& kv, std::vector<std::string>* errors) {
+// Sections: mappings whose keys are in the schema as "section.key". `outputs` is a section
+// parsed by the outputs stage.
+bool IsSection(const std::string& name) {
+  if (name == "outputs") return true;
+  for (const auto& spec : Schema()) {
+    std::string k = spec.key;
+    if (k.size() > name.size() && k.compare(0, name.size(), name) == 0 && k[name.size()] == '.')
+      return true;
+  }
+  return false;
+}
+
+const KeySpec* Find(const std::string& dotted) {
+  for (const auto& spec : Schema())
+    if (dotted == spec.key) return &spec;
+  return nullptr;
+}
+
+// Known keys of one section ("" = top level), for "unknown key" messages.
+std::string KnownKeys(const std::string& section) {
+  std::string out;
+  auto add = [&out](const std::string& k) {
+    if (out.find(k) == std::string::npos) out += (out.empty() ? "" : ", ") + k;
+  };
+  for (const auto& spec : Schema()) {
+    std::string k = spec.key;
+    auto dot = k.find('.');
+    if (section.empty()) {
+      add(dot == std::string::npos ? k : k.substr(0, dot));
+    } else if (dot != std::string::npos && k.substr(0, dot) == section) {
+      add(k.substr(dot + 1));
+    }
+  }
+  if (section.empty()) add("outputs");
+  return out;
+}
+
+std::string Shown(const YAML::Node& v) {
+  if (!v || v.IsNull()) return "(nothing)";
+  if (v.IsScalar()) return "'" + v.Scalar() + "'";
+  if (v.IsSequence()) return "(a list)";
+  return "(a mapping)";
+}
+
+// ---- loading ------------------------------------------------------------------------------
+
+class Loader {
+ public:
+  Loader(DaemonConfig* cfg, std::vector<std::string>* errors) : cfg_(cfg), errors_(errors) {}
+
+  void Error(const std::string& key, const YAML::Node& at, const std::string& what) {
+    const YAML::Mark m = at.Mark();
+    errors_->push_back(cfg_->Where(key, m.is_null() ? 0 : m.line + 1, m.is_null() ? 0 : m.column + 1) +
+                       ": error: " + what);
+    ok_ = false;
+  }
+
+  bool Apply(const YAML::Node& root) {
+    for (const auto& kv : root) {
+      if (!kv.first.IsScalar()) {
+        Error("", kv.first, "config keys must be plain strings");
+        continue;
+      }
+      const std::string name = kv.first.Scalar();
+      if (name == "outputs") {
+        if (!kv.second.IsNull() && !kv.second.IsMap()) {
+          Error(name, kv.second, "outputs = " + Shown(kv.second) + ": expected a mapping");
+        }
+        continue;
+      }
+      if (IsSection(name)) {
+        if (kv.second.IsNull()) continue;  // "engine:" with nothing under it
+        if (!kv.second.IsMap()) {
+          Error(name, kv.second, name + " = " + Shown(kv.second) + ": expected a mapping");
+          continue;
+        }
+        for (const auto& inner : kv.second) {
+          const std::string key = name + "." + (inner.first.IsScalar() ? inner.first.Scalar() : "?");
+          Set(key, name, inner.first, inner.second);
+        }
+        continue;
+      }
+      Set(name, "", kv.first, kv.second);
+    }
+    return ok_;
+  }
+
+ private:
+  void Set(const std::string& key, const std::string& section, const YAML::Node& key_node,
+           const YAML::Node& value) {
+    const KeySpec* spec = Find(key);
+    if (!spec) {
+      Error(key, key_node,
+            "unknown config key '" + key + "' (known" + (section.empty() ? "" : " in " + section) +
+                ": " + KnownKeys(section) + ")");
+      return;
+    }
+    std::string what;
+    if (!spec->set(value, cfg_, &what)) {
+      Error(key, value, key + " = " + Shown(value) + ": " + what);
+    }
+  }
+
+  DaemonConfig* cfg_;
+  std::vector<std::string>* errors_;
+  bool ok_ = true;
+};
+
+// Applies "a.b.c=value" onto root, creating maps on the way; records the key in
+// cfg->overridden.
+bool ApplyOverride(YAML::Node root, const std::string& kv, DaemonConfig* cfg,
+                   std::vector<std::string>* errors) {
   auto eq = kv.find('=');
   if (eq == std::string::npos || eq == 0) {
-    errors->push_back("-o " + kv + ": error: expected key=value");
+    errors->push_back("-o " + kv + ": error: expected key=value (e.g. -o log.level=debug)");
     return false;
   }
   std::string key = kv.substr(0, eq);
@@ -77,32 +265,69 @@ bool ApplyOverride(YAML::Node root, const std::string& kv, std::vector<std::stri
   try {
     parsed = YAML::Load(value);
   } catch (const YAML::Exception& e) {
-    errors->push_back("-o " + kv + ": error: value is not valid YAML: " + e.msg);
+    errors->push_back("-o " + kv + ": error: " + key + " = '" + value +
+                      "': not valid YAML: " + e.msg);
     return false;
   }
   if (!parsed || parsed.IsNull()) parsed = YAML::Node(value);
   std::vector<std::string> parts;
   std::stringstream ss(key);
   for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  if (parts.empty() || std::find(parts.begin(), parts.end(), "") != parts.end()) {
+    errors->push_back("-o " + kv + ": error: '" + key + "' is not a dotted key (e.g. engine.match_mode)");
+    return false;
+  }
   // yaml-cpp nodes are handles: walk with reset() copies to avoid aliasing assignment.
   std::vector<YAML::Node> chain{root};
+  std::string walked;
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    walked += (walked.empty() ? "" : ".") + parts[i];
     YAML::Node next = chain.back()[parts[i]];
-    if (next && !next.IsMap()) {
-      errors->push_back("-o " + kv + ": error: '" + parts[i] + "' is not a mapping");
+    if (next && !next.IsNull() && !next.IsMap()) {
+      errors->push_back("-o " + kv + ": error: " + walked + " = " + Shown(next) +
+                        " is not a mapping, so " + key + " cannot be set");
       return false;
     }
-    if (!next) {
+    if (!next || next.IsNull()) {
       chain.back()[parts[i]] = YAML::Node(YAML::NodeType::Map);
       next = chain.back()[parts[i]];
     }
     chain.push_back(next);
   }
   chain.back()[parts.back()] = parsed;
+  cfg->overridden[key] = "-o " + kv;
   return true;
 }
 
 }  // namespace
+
+std::string DaemonConfig::Where(const std::string& dotted_key, int line, int col) const {
+  // The override that set this key, or a mapping above it, or a key below it.
+  for (const auto& [key, arg] : overridden) {
+    const auto& a = key.size() <= dotted_key.size() ? key : dotted_key;
+    const auto& b = key.size() <= dotted_key.size() ? dotted_key : key;
+    if (!a.empty() && b.compare(0, a.size(), a) == 0 && (b.size() == a.size() || b[a.size()] == '.'))
+      return arg;
+  }
+  std::ostringstream os;
+  os << (source.empty() ? "<config>" : source);
+  if (line > 0) os << ":" << line << ":" << col;
+  return os.str();
+}
+
+std::string PositionOutputsError(const DaemonConfig& cfg, const std::string& e) {
+  static const std::regex kPositioned(R"(^(\d+):(\d+): ([^: ]+): (.*)$)");
+  static const std::regex kKeyed(R"(^([^: ]+): (.*)$)");
+  std::smatch m;
+  if (std::regex_match(e, m, kPositioned)) {
+    return cfg.Where(m[3], std::stoi(m[1]), std::stoi(m[2])) + ": error: " + m[3].str() + ": " +
+           m[4].str();
+  }
+  if (std::regex_match(e, m, kKeyed)) {
+    return cfg.Where(m[1], 0, 0) + ": error: " + m[1].str() + ": " + m[2].str();
+  }
+  return cfg.Where("outputs", 0, 0) + ": error: " + e;
+}
 
 std::string DefaultRulesDir() {
   if (const char* env = std::getenv("VIGIL_RULES_DIR"); env && *env) return env;
@@ -111,21 +336,50 @@ std::string DefaultRulesDir() {
   return VIGIL_DEFAULT_RULES_DIR;
 }
 
-std::string CheckFileNotWritableByOthers(const std::string& path) {
-  auto check_one = [](const std::string& p) -> std::string {
+namespace {
+
+// The entry itself: owned by root, not writable by group/other (lstat: a symlink is judged
+// as the link; its target is checked through the resolved path).
+std::string CheckEntry(const std::string& p, bool follow) {
+  struct stat st {};
+  if ((follow ? stat(p.c_str(), &st) : lstat(p.c_str(), &st)) != 0) return p + ": cannot stat";
+  if (st.st_uid != 0) return p + " is not owned by root";
+  if (S_ISLNK(st.st_mode)) return "";
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) return p + " is writable by group or others";
+  return "";
+}
+
+// Every directory from the parent of `p` up to /: owned by root, and not writable by
+// group/other unless sticky (then nobody else can rename or delete root's entry in it).
+std::string CheckParents(const std::filesystem::path& p) {
+  for (auto dir = p.parent_path(); !dir.empty(); dir = dir.parent_path()) {
     struct stat st {};
-    if (stat(p.c_str(), &st) != 0) return p + ": cannot stat";
-    if (st.st_uid != 0) return p + " is not owned by root";
-    if (st.st_mode & (S_IWGRP | S_IWOTH)) return p + " is writable by group or others";
-    return "";
-  };
-  std::string r = check_one(path);
-  if (!r.empty()) return r;
+    if (lstat(dir.c_str(), &st) != 0) return dir.string() + ": cannot stat";
+    if (st.st_uid != 0) return "directory " + dir.string() + " is not owned by root";
+    if (S_ISDIR(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+      return "directory " + dir.string() + " is writable by group or others (and not sticky)";
+    if (dir == dir.root_path()) break;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string CheckFileNotWritableByOthers(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    for (const auto& e : std::filesystem::directory_iterator(path, ec)) {
+  const std::filesystem::path written = std::filesystem::absolute(path, ec).lexically_normal();
+  const std::filesystem::path resolved = std::filesystem::canonical(path, ec);
+  if (ec) return path + ": cannot resolve (" + ec.message() + ")";
+  for (const auto& p : {written, resolved}) {
+    std::string r = CheckEntry(p.string(), false);
+    if (r.empty()) r = CheckParents(p);
+    if (!r.empty()) return r;
+  }
+  if (std::filesystem::is_directory(resolved, ec)) {
+    for (const auto& e : std::filesystem::directory_iterator(resolved, ec)) {
       if (e.path().extension() != ".yaml" && e.path().extension() != ".yml") continue;
-      r = check_one(e.path().string());
+      std::string r = CheckEntry(e.path().string(), true);
+      if (r.empty()) r = CheckEntry(e.path().string(), false);
       if (!r.empty()) return r;
     }
   }
@@ -135,6 +389,12 @@ std::string CheckFileNotWritableByOthers(const std::string& path) {
 namespace {
 bool LoadDaemonConfigUnchecked(const std::string& path, const std::vector<std::string>& overrides,
                                DaemonConfig* out, std::vector<std::string>* errors);
+
+std::string Pos(const std::string& file, const YAML::Mark& m) {
+  std::ostringstream os;
+  os << (file.empty() ? "<config>" : file) << ":" << (m.line + 1) << ":" << (m.column + 1);
+  return os.str();
+}
 }  // namespace
 
 bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& overrides,
@@ -156,7 +416,7 @@ bool LoadDaemonConfigUnchecked(const std::string& path, const std::vector<std::s
   if (!path.empty()) {
     std::ifstream in(path);
     if (!in) {
-      errors->push_back(path + ":1:1: error: cannot read config file");
+      errors->push_back(path + ": error: cannot read config file");
       return false;
     }
     try {
@@ -172,83 +432,15 @@ bool LoadDaemonConfigUnchecked(const std::string& path, const std::vector<std::s
     }
   }
   bool ok = true;
-  for (const auto& o : overrides) ok &= ApplyOverride(root, o, errors);
+  for (const auto& o : overrides) ok &= ApplyOverride(root, o, &cfg, errors);
   if (!ok) return false;
 
-  const std::string& f = path;
-  ok &= ReadList(root, "rules_files", &cfg.rules_files, f, errors);
+  Loader loader(&cfg, errors);
+  ok = loader.Apply(root);
   if (cfg.rules_files.empty()) cfg.rules_files = {DefaultRulesDir()};
-
-  YAML::Node engine = root["engine"];
-  ok &= CheckMap(engine, "engine", f, errors);
-  if (engine && engine.IsMap()) {
-    ok &= Read(engine, "match_mode", &cfg.match_mode, f, errors);
-    ok &= Read(engine, "hostname", &cfg.hostname, f, errors);
-    ok &= ReadList(engine, "disabled_rules", &cfg.disabled_rules, f, errors);
-    ok &= ReadList(engine, "disabled_tags", &cfg.disabled_tags, f, errors);
-    ok &= ReadList(engine, "enabled_rules", &cfg.enabled_rules, f, errors);
-    ok &= Read(engine, "append_output", &cfg.append_output, f, errors);
-    if (cfg.match_mode != "all" && cfg.match_mode != "first") {
-      errors->push_back(Pos(f, engine["match_mode"].Mark()) +
-                        ": error: engine.match_mode must be 'all' or 'first'");
-      ok = false;
-    }
-  }
-  YAML::Node sensor = root["sensor"];
-  ok &= CheckMap(sensor, "sensor", f, errors);
-  if (sensor && sensor.IsMap()) {
-    ok &= Read(sensor, "ring_buffer_mb", &cfg.ring_buffer_mb, f, errors);
-    ok &= Read(sensor, "capture_send_recv", &cfg.capture_send_recv, f, errors);
-    ok &= Read(sensor, "snapshot", &cfg.snapshot, f, errors);
-    ok &= Read(sensor, "open_prefilter", &cfg.open_prefilter, f, errors);
-    std::size_t mb = cfg.ring_buffer_mb;
-    if (mb == 0 || (mb & (mb - 1)) != 0 || mb > 1024) {
-      errors->push_back(Pos(f, sensor["ring_buffer_mb"].Mark()) +
-                        ": error: sensor.ring_buffer_mb must be a power of two in 1..1024");
-      ok = false;
-    }
-  }
-  ok &= Read(root, "stats_interval_s", &cfg.stats_interval_s, f, errors);
-  ok &= Read(root, "refuse_insecure_files", &cfg.refuse_insecure_files, f, errors);
-  ok &= Read(root, "self_protection", &cfg.self_protection, f, errors);
-  YAML::Node metrics = root["metrics"];
-  ok &= CheckMap(metrics, "metrics", f, errors);
-  if (metrics && metrics.IsMap()) {
-    ok &= Read(metrics, "enabled", &cfg.metrics_enabled, f, errors);
-    ok &= Read(metrics, "address", &cfg.metrics_address, f, errors);
-    ok &= Read(metrics, "port", &cfg.metrics_port, f, errors);
-  }
-  YAML::Node log = root["log"];
-  ok &= CheckMap(log, "log", f, errors);
-  if (log && log.IsMap()) {
-    ok &= Read(log, "level", &cfg.log_level, f, errors);
-    ok &= Read(log, "format", &cfg.log_format, f, errors);
-    if (cfg.log_format != "text" && cfg.log_format != "json") {
-      errors->push_back(Pos(f, log["format"].Mark()) + ": error: log.format must be text or json");
-      ok = false;
-    }
-  }
+  // Not cloned: a clone loses the nodes' positions, which outputs errors need.
   YAML::Node outputs = root["outputs"];
-  ok &= CheckMap(outputs, "outputs", f, errors);
-  cfg.outputs = outputs ? YAML::Clone(outputs) : YAML::Node(YAML::NodeType::Map);
-
-  static const char* kKnown[] = {"rules_files", "engine", "sensor", "stats_interval_s",
-                                 "metrics", "log", "outputs", "refuse_insecure_files",
-                                 "self_protection"};
-  for (const auto& kv : root) {
-    if (!kv.first.IsScalar()) {
-      errors->push_back(Pos(f, kv.first.Mark()) + ": error: config keys must be plain strings");
-      ok = false;
-      continue;
-    }
-    std::string k = kv.first.Scalar();
-    bool known = false;
-    for (const char* name : kKnown) known |= (k == name);
-    if (!known) {
-      errors->push_back(Pos(f, kv.first.Mark()) + ": error: unknown config key '" + k + "'");
-      ok = false;
-    }
-  }
+  cfg.outputs = outputs && outputs.IsMap() ? outputs : YAML::Node(YAML::NodeType::Map);
   if (!ok) return false;
   *out = std::move(cfg);
   return true;
