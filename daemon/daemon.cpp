@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "vigil/daemon_metrics.h"
@@ -74,6 +75,7 @@ struct Loaded {
   std::unique_ptr<OutputManager> outputs;
   std::vector<std::string> errors;  // fatal for this load
   LoadResult result;
+  std::size_t skipped_rules = 0;    // rules dropped for errors (engine.skip_invalid_rules)
 };
 
 void SignalHandler(int sig) {
@@ -130,6 +132,44 @@ void Daemon::InstallSignalHandlers() {
 
 namespace {
 
+// How many distinct rules (or items) the error diagnostics name.
+std::size_t CountSkippedRules(const LoadResult& r) {
+  std::set<std::string> names;
+  for (const auto& d : r.diagnostics) {
+    if (d.warning) continue;
+    names.insert(d.rule.empty() ? d.file + ":" + std::to_string(d.line) : d.rule);
+  }
+  return names.size();
+}
+
+// A rules file with no YAML content (empty, or only comments / an empty list): refused at
+// start and on reload, so rules never vanish because a file was truncated or half written.
+std::string CheckNotEmpty(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& e : fs::directory_iterator(path, ec)) {
+      if (e.path().extension() == ".yaml" || e.path().extension() == ".yml")
+        files.push_back(e.path().string());
+    }
+  } else {
+    files.push_back(path);
+  }
+  for (const auto& f : files) {
+    try {
+      YAML::Node doc = YAML::LoadFile(f);
+      if (!doc || doc.IsNull() || (doc.IsSequence() && doc.size() == 0)) {
+        return f + ":1:1: error: rules file is empty (no rule, macro or list): refused so that "
+                   "its rules do not vanish silently; delete the file or add rules to it";
+      }
+    } catch (const YAML::Exception&) {
+      // Syntax errors are reported with positions by the rule reader.
+    }
+  }
+  return "";
+}
+
 Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   Loaded out;
   if (!LoadDaemonConfig(opts.config_path, opts.overrides, &out.config, &out.errors)) return out;
@@ -144,7 +184,7 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
       std::string why = CheckFileNotWritableByOthers(path);
       if (!why.empty()) {
         out.errors.push_back(path + ": error: refusing insecure file: " + why +
-                             " (set refuse_insecure_files: false to override)");
+                             " (fix the ownership/mode, or set refuse_insecure_files: false)");
       }
     }
     if (!out.errors.empty()) return out;
@@ -173,6 +213,10 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
       out.errors.push_back(path + ":1:1: error: cannot read rules file");
       return out;
     }
+    if (std::string why = CheckNotEmpty(path); !why.empty()) {
+      out.errors.push_back(why);
+      return out;
+    }
   }
   std::vector<std::pair<std::string, std::string>> generated;
   if (cfg.self_protection) generated.emplace_back(kSelfProtectionDocName, SelfProtectionRules(targets));
@@ -182,14 +226,22 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   if (!out.ruleset || out.ruleset->rule_count() <= self_rules) {
     out.errors.push_back("no usable rule was loaded from the configured rules files");
   }
+  if (out.result.errors() > 0) {
+    out.skipped_rules = CountSkippedRules(out.result);
+    if (!cfg.skip_invalid_rules) {
+      out.errors.push_back(std::to_string(out.result.errors()) + " rule error(s) in " +
+                           std::to_string(out.skipped_rules) +
+                           " rule(s): fix them, or set engine.skip_invalid_rules: true to run "
+                           "without the bad rules");
+    }
+  }
   if (out.ruleset) out.prefilter = PrefilterFor(*out.ruleset, cfg);
 
   if (build_outputs) {
     OutputsConfig oc;
     std::vector<std::string> oerrors;
     if (!ParseOutputsConfig(cfg.outputs, &oc, &oerrors)) {
-      for (auto& e : oerrors)
-        out.errors.push_back((cfg.source.empty() ? std::string("<config>") : cfg.source) + ":" + e);
+      for (auto& e : oerrors) out.errors.push_back(PositionOutputsError(cfg, e));
       return out;
     }
     out.outputs = OutputManager::Create(oc, &oerrors);
@@ -224,7 +276,10 @@ void ConfigureLogging(const DaemonConfig& cfg) {
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ vigil: %v");
   }
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+  // log_level was validated by the config schema; from_str maps unknown names to "off",
+  // which would silence errors, so fall back to info.
+  auto level = spdlog::level::from_str(cfg.log_level);
+  spdlog::set_level(level == spdlog::level::off ? spdlog::level::info : level);
 }
 
 }  // namespace
@@ -248,6 +303,11 @@ int Daemon::Run() {
   s.ruleset = std::move(initial.ruleset);
   s.outputs = std::move(initial.outputs);
   s.metrics.rules_loaded = s.ruleset->rule_count();
+  s.metrics.rules_skipped = initial.skipped_rules;
+  if (initial.skipped_rules > 0) {
+    spdlog::warn("running without {} invalid rule(s) (engine.skip_invalid_rules: true)",
+                 initial.skipped_rules);
+  }
 
   auto interest_for = [](const Ruleset& rs) {
     auto wanted = rs.InterestingEventTypes();
@@ -285,8 +345,13 @@ int Daemon::Run() {
           return s.healthy.load();
         });
     if (!s.metrics_server->Start(s.config.metrics_address, s.config.metrics_port, &error)) {
-      spdlog::error("{} (metrics disabled)", error);
+      // A daemon without its health endpoint is invisible to monitoring: refuse to start.
+      spdlog::critical("{} (is another process using the port? free it, choose another with "
+                       "metrics.port, or set metrics.enabled: false)",
+                       error);
       s.metrics_server.reset();
+      s.sensor.reset();
+      return 1;
     } else {
       spdlog::info("metrics on http://{}:{}/metrics", s.config.metrics_address,
                    s.metrics_server->port());
@@ -356,10 +421,6 @@ int Daemon::Run() {
         pending_reload.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       Loaded next = pending_reload.get();
       if (next.result.ruleset) LogDiagnostics(next.result);
-      if (next.errors.empty() && next.result.errors() > 0) {
-        next.errors.push_back(std::to_string(next.result.errors()) +
-                              " rule error(s): a reload must load cleanly");
-      }
       if (!next.errors.empty()) {
         for (const auto& e : next.errors) spdlog::error("reload refused: {}", e);
         spdlog::error("reload refused: keeping the previous rules and config");
@@ -373,9 +434,14 @@ int Daemon::Run() {
         s.sensor->SetInterest(interest_for(*s.ruleset));
         InstallOpenPrefilter(*s.sensor, next.prefilter);
         s.metrics.rules_loaded = s.ruleset->rule_count();
+        s.metrics.rules_skipped = next.skipped_rules;
         s.metrics.reloads_ok.fetch_add(1);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - reload_started).count();
         spdlog::info("reload done in {:.1f} ms: {} active rules", ms, s.ruleset->rule_count());
+        if (next.skipped_rules > 0) {
+          spdlog::warn("running without {} invalid rule(s) (engine.skip_invalid_rules: true)",
+                       next.skipped_rules);
+        }
       }
     }
     if (now >= next_snapshot) {
@@ -419,6 +485,10 @@ int Daemon::Run() {
       spdlog::info("stats: events={} drops={} decode_errors={} alerts={} processes={}",
                    s.metrics.events.load(), st.drops, st.decode_errors, s.metrics.alerts.load(),
                    s.table.size());
+      if (uint64_t skipped = s.metrics.rules_skipped.load(); skipped > 0) {
+        spdlog::warn("running without {} invalid rule(s) (engine.skip_invalid_rules: true)",
+                     skipped);
+      }
       next_stats = now + std::chrono::seconds(s.config.stats_interval_s);
     }
   }

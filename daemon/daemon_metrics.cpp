@@ -65,9 +65,12 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_alerts_total", "counter", "Rule matches.", alerts.load());
   Metric(os, "vigil_rule_eval_seconds_total", "counter", "Time spent evaluating rules (estimated: 1 event in 16 is timed).",
          static_cast<double>(eval_ns_total.load()) / 1e9);
-  Metric(os, "vigil_rule_eval_max_nanoseconds", "gauge", "Slowest timed event evaluation (1 event in 16 is timed).",
-         eval_max_ns.load());
+  Metric(os, "vigil_rule_eval_max_seconds", "gauge", "Slowest timed event evaluation (1 event in 16 is timed).",
+         static_cast<double>(eval_max_ns.load()) / 1e9);
   Metric(os, "vigil_rules_loaded", "gauge", "Rules in the active ruleset.", rules_loaded.load());
+  Metric(os, "vigil_rules_skipped", "gauge",
+         "Rules left out of the active ruleset for errors (engine.skip_invalid_rules).",
+         rules_skipped.load());
   Metric(os, "vigil_reloads_total", "counter", "Successful rule/config reloads.",
          reloads_ok.load());
   Metric(os, "vigil_reload_failures_total", "counter",

@@ -49,6 +49,23 @@ std::string PathCondition(const std::string& field, const SelfProtectionTargets&
   return os.str();
 }
 
+// Routine control of the daemon (docs/detections.md, "Self-protection"): a control signal
+// (SIGHUP=1 reload, SIGUSR1=10 reopen, SIGTERM=15 stop) sent by root from
+//  - PID 1 itself (the service manager),
+//  - a kill/start-stop-daemon binary whose parent is PID 1 (systemd's ExecReload/ExecStop,
+//    init scripts),
+//  - a process whose parent or grandparent is logrotate (postrotate: sh -c "kill -HUP ..."
+//    with the shell's builtin kill, or /usr/bin/kill under that shell).
+// Executables are judged by proc.exepath / pexepath / aexepath (the kernel's mm->exe_file),
+// never by proc.name, which any process can set.
+constexpr const char* kRoutineControlSignal =
+    "(evt.rawarg.sig in (1, 10, 15) and user.uid = 0 and ("
+    "proc.pid = 1"
+    " or (proc.ppid = 1 and proc.exepath in (/usr/bin/kill, /bin/kill, "
+    "/usr/sbin/start-stop-daemon, /sbin/start-stop-daemon))"
+    " or proc.pexepath in (/usr/sbin/logrotate, /sbin/logrotate)"
+    " or proc.aexepath[2] in (/usr/sbin/logrotate, /sbin/logrotate)))";
+
 }  // namespace
 
 namespace {
@@ -79,10 +96,12 @@ std::string SelfProtectionRules(const SelfProtectionTargets& t) {
            "evt.type = ptrace and evt.rawarg.pid = " + pid,
            "vigil daemon traced with %evt.arg.request" + who, "CRITICAL");
   EmitRule(out, "vigil tampering: signal sent to daemon",
-           "A signal was sent to the vigil daemon. SIGHUP and SIGUSR1 are normal admin actions; "
-           "SIGKILL, SIGSTOP and SIGTERM stop detection.",
+           "A signal was sent to the vigil daemon by something other than routine control "
+           "(SIGHUP/SIGUSR1/SIGTERM sent as root by the service manager, by the kill binary it "
+           "runs, or by logrotate's postrotate script). SIGKILL, SIGSTOP and signals from "
+           "anything else always alert.",
            "evt.type in (kill, tkill, tgkill) and evt.rawarg.pid = " + pid +
-               " and evt.rawarg.sig != 0",
+               " and evt.rawarg.sig != 0 and not " + kRoutineControlSignal,
            "signal %evt.arg.sig sent to the vigil daemon" + who, "WARNING");
   EmitRule(out, "vigil tampering: configuration, rules or binary modified",
            "The vigil daemon's configuration, rules or executable was opened for writing, "

@@ -433,5 +433,118 @@ TEST_F(DaemonE2E, SyslogUdpAndUnixSocketSinksDeliver) {
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 
+// ---- issue 15: no silent failure ------------------------------------------------------
+
+// Starts `vigil run args...` expected to refuse: waits for the exit, returns the log.
+std::string RunExpectingFailure(const TempDir& dir, const std::vector<std::string>& args,
+                                int* exit_code) {
+  VigilProcess v(args, dir.path() + "/refused.log");
+  EXPECT_TRUE(WaitUntil([&] { return !v.Running(); }, 60s)) << v.Log();
+  *exit_code = v.Stop();
+  return v.Log();
+}
+
+const char* kRuleWithOutputTypo =
+    "- rule: E2E Output Typo\n"
+    "  desc: d\n"
+    "  condition: evt.type = execve\n"
+    "  output: spawned %proc.nmae\n"
+    "  priority: WARNING\n";
+
+TEST_F(DaemonE2E, RuleErrorRefusesStartLikeReloadDoes) {
+  std::string marker = UniqueMarker("vigil-e2e-badstart");
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Good", marker) + kRuleWithOutputTypo);
+  std::string cfg = dir_.Write("vigil.yaml", Config(dir_, rules));
+  int code = 0;
+  // An upper-case log level is accepted, and errors are never silenced by it.
+  std::string log = RunExpectingFailure(dir_, {"run", "-c", cfg, "-o", "log.level=DEBUG"}, &code);
+  EXPECT_EQ(code, 1) << log;
+  EXPECT_NE(log.find(rules + ":10:19: error: 'E2E Output Typo': output: unknown field 'proc.nmae'"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("engine.skip_invalid_rules"), std::string::npos) << log;
+  EXPECT_EQ(log.find("probes attached"), std::string::npos) << log;
+}
+
+TEST_F(DaemonE2E, UnknownLogLevelRefusesStartWithTheArgument) {
+  std::string rules = dir_.Write("rules.yaml", kRuleWithOutputTypo);
+  std::string cfg = dir_.Write("vigil.yaml", Config(dir_, rules));
+  int code = 0;
+  std::string log =
+      RunExpectingFailure(dir_, {"run", "-c", cfg, "-o", "log.level=verbose", "-r", rules}, &code);
+  EXPECT_EQ(code, 1) << log;
+  EXPECT_NE(log.find("-o log.level=verbose: error: log.level = 'verbose'"), std::string::npos)
+      << log;
+}
+
+TEST_F(DaemonE2E, SkipInvalidRulesRunsTheRestAndKeepsSayingSo) {
+  std::string marker = UniqueMarker("vigil-e2e-skip");
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Survivor", marker) + kRuleWithOutputTypo);
+  Start(Config(dir_, rules) + "engine: {skip_invalid_rules: true}\nstats_interval_s: 1\n");
+  std::vector<nlohmann::json> alerts;
+  ASSERT_NE(ExecUntilAlert("E2E Survivor", marker, 15s, &alerts), nullptr) << vigil_->Log();
+  std::string body;
+  EXPECT_TRUE(WaitForPositiveMetric("vigil_rules_skipped (\\d+)", 5s, &body)) << body;
+  EXPECT_NE(body.find("vigil_rules_skipped 1\n"), std::string::npos) << body;
+  // Once at start, then at every stats interval.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        std::string log = vigil_->Log();
+        std::size_t n = 0;
+        for (std::size_t at = log.find("running without 1 invalid rule(s)"); at != std::string::npos;
+             at = log.find("running without 1 invalid rule(s)", at + 1))
+          ++n;
+        return n >= 3;
+      },
+      10s))
+      << vigil_->Log();
+  EXPECT_EQ(vigil_->Stop(), 0);
+}
+
+TEST_F(DaemonE2E, EmptyRulesFileIsRefusedAtStartAndOnSighup) {
+  std::string marker = UniqueMarker("vigil-e2e-empty");
+  std::string a = dir_.Write("a.yaml", MarkerRule("E2E Empty A", marker));
+  std::string b = dir_.Write("b.yaml", MarkerRule("E2E Empty B", marker));
+  Start(Config(dir_, a + ", " + b));
+  std::vector<nlohmann::json> alerts;
+  ASSERT_NE(ExecUntilAlert("E2E Empty B", marker, 15s, &alerts), nullptr) << vigil_->Log();
+  dir_.Write("b.yaml", "# emptied\n");
+  vigil_->Signal(SIGHUP);
+  ASSERT_TRUE(vigil_->WaitForLog("reload refused: keeping", 20s)) << vigil_->Log();
+  EXPECT_NE(vigil_->Log().find(b + ":1:1: error: rules file is empty"), std::string::npos)
+      << vigil_->Log();
+  ASSERT_NE(ExecUntilAlert("E2E Empty B", marker, 15s, &alerts), nullptr)
+      << "b.yaml's rule must keep running\n" << vigil_->Log();
+  EXPECT_EQ(vigil_->Stop(), 0);
+
+  int code = 0;
+  std::string cfg = dir_.Write("again.yaml", Config(dir_, a + ", " + b));
+  std::string log = RunExpectingFailure(dir_, {"run", "-c", cfg}, &code);
+  EXPECT_EQ(code, 1) << log;
+  EXPECT_NE(log.find(b + ":1:1: error: rules file is empty"), std::string::npos) << log;
+}
+
+TEST_F(DaemonE2E, MetricsPortTakenFailsAtStart) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(s, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(s, 1), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Port", UniqueMarker("vigil-e2e-port")));
+  std::string cfg = dir_.Write("vigil.yaml", Config(dir_, rules));
+  int code = 0;
+  std::string log = RunExpectingFailure(dir_, {"run", "-c", cfg, "-o", "metrics.port=" + port}, &code);
+  close(s);
+  EXPECT_EQ(code, 1) << log;
+  EXPECT_NE(log.find("metrics: "), std::string::npos) << log;
+  EXPECT_NE(log.find(port), std::string::npos) << log;
+  EXPECT_NE(log.find("metrics.enabled: false"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace vigil

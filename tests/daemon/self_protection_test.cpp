@@ -69,6 +69,63 @@ TEST_F(SelfProtection, SignalToDaemonFiresButProbeSignalDoesNot) {
   EXPECT_TRUE(Fired(probe).empty());
 }
 
+// Process `pid` (root unless uid given) with this executable and parent.
+void AddProcess(ProcessTable& table, uint32_t pid, uint32_t ppid, const std::string& exepath,
+                const std::string& comm, uint32_t uid = 0) {
+  Process p;
+  p.pid = pid;
+  p.ppid = ppid;
+  p.exepath = exepath;
+  p.comm = comm;
+  p.uid = p.euid = uid;
+  table.Upsert(p);
+}
+
+TEST_F(SelfProtection, RoutineControlSignalsDoNotFire) {
+  AddProcess(table_, 1, 0, "/usr/lib/systemd/systemd", "systemd");
+  AddProcess(table_, 200, 1, "/usr/bin/kill", "kill");              // ExecReload=/bin/kill -HUP
+  AddProcess(table_, 300, 1, "/usr/sbin/logrotate", "logrotate");
+  AddProcess(table_, 301, 300, "/usr/bin/dash", "sh");               // postrotate, builtin kill
+  AddProcess(table_, 302, 301, "/usr/bin/kill", "kill");             // postrotate, /usr/bin/kill
+  auto signal_from = [&](uint32_t sender, int sig) {
+    Event ev = Base(EventType::kKill);
+    ev.tid = ev.tgid = sender;
+    ev.AddNum(ArgId::kPid, 4242);
+    ev.AddNum(ArgId::kSig, sig);
+    return Fired(ev);
+  };
+  for (uint32_t sender : {1u, 200u, 301u, 302u}) {
+    for (int sig : {SIGHUP, SIGUSR1, SIGTERM}) {
+      EXPECT_TRUE(signal_from(sender, sig).empty()) << "sender " << sender << " sig " << sig;
+    }
+    // Stopping detection the hard way always alerts, whoever does it.
+    EXPECT_EQ(signal_from(sender, SIGKILL).size(), 1u) << sender;
+    EXPECT_EQ(signal_from(sender, SIGSTOP).size(), 1u) << sender;
+  }
+}
+
+TEST_F(SelfProtection, ControlSignalsFromAnythingElseFire) {
+  AddProcess(table_, 1, 0, "/usr/lib/systemd/systemd", "systemd");
+  // An interactive root shell's kill, a binary merely named like a trusted one, a kill run
+  // by an unprivileged user under PID 1, a copy of kill elsewhere.
+  AddProcess(table_, 400, 399, "/usr/bin/kill", "kill");
+  AddProcess(table_, 401, 1, "/tmp/evil", "kill");
+  AddProcess(table_, 402, 1, "/tmp/x/logrotate", "logrotate");
+  AddProcess(table_, 403, 402, "/usr/bin/kill", "kill");
+  AddProcess(table_, 404, 1, "/usr/bin/kill", "kill", 1000);
+  AddProcess(table_, 405, 1, "/home/u/kill", "kill");
+  for (uint32_t sender : {100u, 400u, 401u, 403u, 404u, 405u}) {
+    for (int sig : {SIGHUP, SIGUSR1, SIGTERM}) {
+      Event ev = Base(EventType::kKill);
+      ev.tid = ev.tgid = sender;
+      ev.AddNum(ArgId::kPid, 4242);
+      ev.AddNum(ArgId::kSig, sig);
+      EXPECT_EQ(Fired(ev), std::vector<std::string>{"vigil tampering: signal sent to daemon"})
+          << "sender " << sender << " sig " << sig;
+    }
+  }
+}
+
 TEST_F(SelfProtection, WritesToConfigRulesOrBinaryFire) {
   for (const char* path : {"/etc/vigil/vigil.yaml", "/etc/vigil/rules.d/10_x.yaml",
                            "/usr/local/bin/vigil"}) {

@@ -25,6 +25,7 @@ class DaemonMetrics {
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   std::atomic<uint64_t> rules_loaded{0};
+  std::atomic<uint64_t> rules_skipped{0};   // invalid rules left out (engine.skip_invalid_rules)
   std::atomic<uint64_t> processes{0};
   std::atomic<uint64_t> fds{0};
   std::atomic<uint64_t> start_time_s{0};
