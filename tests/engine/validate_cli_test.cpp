@@ -61,6 +61,22 @@ TEST(ValidateCli, BadRuleIsReportedWithPositionAndExitOne) {
   std::filesystem::remove(f);
 }
 
+TEST(ValidateCli, LintsWarnWithPositions) {
+  std::string f = WriteTemp("lint.yaml",
+                            "- rule: Lint\n  desc: d\n"
+                            "  condition: evt.type in (execve, exceve) and proc.name in (shell_binaries)"
+                            " and evt.res >= 0\n"
+                            "  output: o\n  priority: INFO\n");
+  CmdResult r = Exec("validate -r " + f);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find(f + ":3:35: warning: 'Lint': unknown evt.type 'exceve'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(f + ":3:61: warning: 'Lint': 'shell_binaries' looks like a list name"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("'evt.res >= 0' compares text, not numbers"), std::string::npos) << r.out;
+  std::filesystem::remove(f);
+}
+
 TEST(ValidateCli, WarningsDoNotFail) {
   std::string f = WriteTemp("warn.yaml", "- rule: Any\n  desc: d\n  condition: proc.name = a\n  output: o\n  priority: INFO\n");
   CmdResult r = Exec("validate -r " + f);
