@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -184,6 +185,15 @@ TEST(DaemonConfig, OverrideErrorsNameArgumentKeyAndValue) {
             std::string::npos)
       << all;
   EXPECT_EQ(all.find("<config>"), std::string::npos) << all;
+}
+
+TEST(DaemonConfig, AnnotatedExampleConfigMatchesTheSchema) {
+  const char* root = std::getenv("VIGIL_SOURCE_ROOT");
+  ASSERT_NE(root, nullptr);
+  DaemonConfig cfg;
+  std::vector<std::string> errors;
+  EXPECT_TRUE(LoadDaemonConfig(std::string(root) + "/examples/vigil.yaml", {}, &cfg, &errors))
+      << Joined(errors);
 }
 
 TEST(DaemonConfig, SkipInvalidRulesIsAnExplicitOption) {
