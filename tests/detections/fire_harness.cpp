@@ -81,10 +81,15 @@ std::unique_ptr<Harness> Harness::Start(const std::vector<std::string>& enabled_
     *error = rules + ": " + std::strerror(errno);
     return nullptr;
   }
-  std::unique_ptr<Harness> h(new Harness());
   LoadOptions opts;
   opts.enabled_rules = enabled_rules;
-  LoadResult loaded = LoadRuleFiles({rules}, opts);
+  return StartWith({rules}, opts, error);
+}
+
+std::unique_ptr<Harness> Harness::StartWith(const std::vector<std::string>& rule_paths,
+                                            const LoadOptions& opts, std::string* error) {
+  std::unique_ptr<Harness> h(new Harness());
+  LoadResult loaded = LoadRuleFiles(rule_paths, opts);
   h->ruleset_ = loaded.ruleset;
   h->load_errors_ = loaded.errors();
   for (const auto& d : loaded.diagnostics) {
@@ -108,9 +113,20 @@ Harness::~Harness() {
 void Harness::PollLoop() {
   std::vector<FiredAlert> batch;
   std::vector<uint32_t> exits;
+  std::vector<ExecSeen> execs;
   const std::function<void(const Event&)> on_event = [&](const Event& ev) {
     table_.Apply(ev);
     if (ev.type == EventType::kProcExit && ev.tid == ev.tgid) exits.push_back(ev.tgid);
+    if ((ev.type == EventType::kExecve || ev.type == EventType::kExecveat) && ev.res == 0) {
+      ExecSeen e;
+      const Process* p = table_.Find(table_.TgidOf(ev.tgid));
+      if (p) e.exepath = p->exepath;
+      for (int depth = 0; p != nullptr && depth < 32; ++depth) {
+        e.lineage.push_back(p->pid);
+        p = table_.Parent(*p);
+      }
+      execs.push_back(std::move(e));
+    }
     ruleset_->Evaluate(ev, table_, [&](const Alert& a) {
       FiredAlert f;
       f.rule = a.rule;
@@ -136,8 +152,10 @@ void Harness::PollLoop() {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& f : batch) alerts_.push_back(std::move(f));
     exited_.insert(exits.begin(), exits.end());
+    for (auto& e : execs) execs_.push_back(std::move(e));
     batch.clear();
     exits.clear();
+    execs.clear();
     stats_ = sensor_->Stats();
   }
 }
@@ -149,6 +167,20 @@ std::vector<FiredAlert> Harness::AlertsOfTree(uint32_t root) const {
     for (uint32_t pid : a.lineage) {
       if (pid == root) {
         out.push_back(a);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Harness::ExecsOfTree(uint32_t root) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& e : execs_) {
+    for (uint32_t pid : e.lineage) {
+      if (pid == root) {
+        out.push_back(e.exepath);
         break;
       }
     }

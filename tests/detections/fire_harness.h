@@ -1,5 +1,5 @@
 // fire_harness.h — in-process detection harness for the "upstream rules fire" kernel tests:
-// one Sensor + ProcessTable + upstream Ruleset per test binary, a poll thread that applies
+// one Sensor + ProcessTable + Ruleset (upstream, or any rule files) per test binary, a poll thread that applies
 // every event to the table, evaluates the rules and records each alert together with the
 // alerting process's ancestry (so a test keeps only alerts of its own process tree), plus
 // helpers to run behaviours (temp dirs, named copies of fire_helper, a container-like
@@ -44,6 +44,9 @@ class Harness {
   // opens the sensor and starts the poll thread. On failure returns nullptr + *error.
   static std::unique_ptr<Harness> Start(const std::vector<std::string>& enabled_rules,
                                         std::string* error);
+  // Same with any rule files or directories (e.g. vigil's own rules/).
+  static std::unique_ptr<Harness> StartWith(const std::vector<std::string>& rule_paths,
+                                            const LoadOptions& opts, std::string* error);
   ~Harness();
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
@@ -53,6 +56,8 @@ class Harness {
 
   // Alerts whose alerting process is `root` or descends from it.
   std::vector<FiredAlert> AlertsOfTree(uint32_t root) const;
+  // Executables of the successful execs seen in root's tree (proves a workload was seen).
+  std::vector<std::string> ExecsOfTree(uint32_t root) const;
   // Alerts of one rule from any process (diagnostics when a tree match fails).
   std::vector<FiredAlert> AlertsOfRule(const std::string& rule) const;
   // Waits until every rule in `rules` alerted in root's tree and root's exit was seen.
@@ -71,7 +76,12 @@ class Harness {
   std::thread poller_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
+  struct ExecSeen {
+    std::string exepath;
+    std::vector<uint32_t> lineage;  // tgid, parent, ...
+  };
   std::vector<FiredAlert> alerts_;
+  std::vector<ExecSeen> execs_;
   std::set<uint32_t> exited_;
   SensorStats stats_;
 };
