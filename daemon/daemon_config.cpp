@@ -12,7 +12,7 @@
 #include <regex>
 #include <sstream>
 
-#include "vigil_config.h"
+#include "vigil/install_paths.h"
 
 namespace vigil {
 namespace {
@@ -331,9 +331,8 @@ std::string PositionOutputsError(const DaemonConfig& cfg, const std::string& e) 
 
 std::string DefaultRulesDir() {
   if (const char* env = std::getenv("VIGIL_RULES_DIR"); env && *env) return env;
-  std::error_code ec;
-  if (std::filesystem::is_directory("/etc/vigil/rules.d", ec)) return "/etc/vigil/rules.d";
-  return VIGIL_DEFAULT_RULES_DIR;
+  if (RunningFromBuildTree()) return SourceRulesDir();
+  return InstalledConfigDir() + "/rules.d";
 }
 
 namespace {

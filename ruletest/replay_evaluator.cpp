@@ -64,6 +64,10 @@ void ReplayEvaluator::SeedUnknownFd(const ParsedEvent& parsed, std::string_view 
 std::size_t ReplayEvaluator::Feed(const ParsedEvent& parsed, const AlertCallback& on_alert,
                                   std::string_view raw_line) {
   if (parsed.process) table_.Upsert(*parsed.process);
+  if (parsed.kind != JsonlKind::kEvent) {  // a process record or the header: no event
+    if (parsed.kind == JsonlKind::kProcess) ++stats_.process_records;
+    return 0;
+  }
   if (!raw_line.empty()) SeedUnknownFd(parsed, raw_line);
   table_.Apply(parsed.event);
   ++stats_.events;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "vigil/install_paths.h"
 #include "vigil_config.h"
 
 namespace vigil::cli {
@@ -24,7 +25,16 @@ Runner AddBenchCommand(CLI::App& app) {
   sub->prefix_command();
   sub->footer("Every other argument is passed to bench/run (see bench/run --help).");
   return [sub, args] {
-    std::string driver = std::string(VIGIL_SOURCE_ROOT) + "/bench/run";
+    // The benchmarks need the source tree (bench/run, its workloads, the build's helpers):
+    // an installed vigil has none of it.
+    const std::string driver = std::string(VIGIL_SOURCE_ROOT) + "/bench/run";
+    if (!RunningFromBuildTree() || ::access(driver.c_str(), R_OK) != 0) {
+      std::fprintf(stderr,
+                   "vigil bench: needs a source checkout and its build (bench/run, the workload "
+                   "programs); this vigil is installed. Run `tools/bootstrap && build/vigil "
+                   "bench` in the source tree (docs/performance.md)\n");
+      return 2;
+    }
     std::vector<std::string> argv = {"python3", driver};
     for (const auto& a : sub->remaining()) argv.push_back(a);
     std::vector<char*> cargv;

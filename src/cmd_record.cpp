@@ -1,10 +1,14 @@
 // cmd_record.cpp — `vigil record`: records decoded kernel events as JSON Lines.
 // Opens the sensor, snapshots /proc into a ProcessTable, applies every event to the table
-// and writes one line per event (with the acting process) until the duration passes or
-// SIGINT/SIGTERM arrives; prints counts to stderr at the end.
+// and writes the stream (format 2, state/include/vigil/record_writer.h: a header, each
+// process's details once, then events that refer to them) until the duration passes or
+// SIGINT/SIGTERM arrives; prints counts to stderr at the end. The file is created 0600 and
+// the environment is left out unless --with-env.
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 #include "vigil/event_jsonl.h"
 #include "vigil/proc_scan.h"
 #include "vigil/process_table.h"
+#include "vigil/record_writer.h"
 #include "vigil/sensor.h"
 
 namespace vigil::cli {
@@ -33,7 +38,9 @@ void OnSignal(int) { g_stop.store(true); }
 
 struct RecordArgs {
   std::string output;
+  std::string old_o;  // -o: a config override elsewhere; here only an error that says so
   double duration_s = 0;
+  bool with_env = false;
   std::string filter;
   int64_t pid = 0;
   std::size_t ring_mb = 16;
@@ -60,7 +67,35 @@ bool HasFdArg(EventType t) {
   }
 }
 
+// Creates (or truncates) the recording 0600: it holds command lines, paths and, with
+// --with-env, environments. An existing file keeps its owner but loses other users' access.
+FILE* OpenRecording(const std::string& path) {
+  if (path == "-") return stdout;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return nullptr;
+  if (::fchmod(fd, 0600) != 0) {
+    const int e = errno;
+    ::close(fd);
+    errno = e;
+    return nullptr;
+  }
+  FILE* f = ::fdopen(fd, "w");
+  if (f == nullptr) ::close(fd);
+  return f;
+}
+
 int RunRecord(const RecordArgs& args) {
+  if (!args.old_o.empty()) {
+    std::fprintf(stderr,
+                 "vigil record: -o overrides a config key in `vigil run`/`replay`; write the "
+                 "recording with -w/--output-file %s\n",
+                 args.old_o.c_str());
+    return 2;
+  }
+  if (args.output.empty()) {
+    std::fprintf(stderr, "vigil record: --output-file (-w) FILE is required ('-' for stdout)\n");
+    return 2;
+  }
   std::bitset<kEventTypeCount> wanted;
   if (args.filter.empty()) {
     wanted.set();
@@ -87,7 +122,7 @@ int RunRecord(const RecordArgs& args) {
                          (wanted.test(static_cast<std::size_t>(EventType::kSendto)) ||
                           wanted.test(static_cast<std::size_t>(EventType::kRecvfrom))));
 
-  FILE* out = args.output == "-" ? stdout : std::fopen(args.output.c_str(), "w");
+  FILE* out = OpenRecording(args.output);
   if (out == nullptr) {
     std::fprintf(stderr, "vigil record: cannot open %s: %s\n", args.output.c_str(),
                  std::strerror(errno));
@@ -113,12 +148,23 @@ int RunRecord(const RecordArgs& args) {
   std::unordered_set<uint32_t> tree;  // --pid: the process and its descendants
   if (args.pid > 0) tree.insert(static_cast<uint32_t>(args.pid));
 
-  uint64_t written = 0, seen = 0;
+  uint64_t written = 0, seen = 0, bytes = 0;
   std::string buf;
   buf.reserve(1 << 20);
+  JsonlWriteOptions write_options;
+  write_options.with_env = args.with_env;
+  RecordWriter writer(write_options);
+  {
+    char host[256] = {0};
+    ::gethostname(host, sizeof(host) - 1);
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    writer.AppendHeader(host, std::chrono::duration_cast<std::chrono::nanoseconds>(now).count(),
+                        &buf);
+  }
   auto flush = [&] {
     if (!buf.empty()) {
       std::fwrite(buf.data(), 1, buf.size(), out);
+      bytes += buf.size();
       buf.clear();
     }
   };
@@ -135,7 +181,7 @@ int RunRecord(const RecordArgs& args) {
     if (HasFdArg(ev.type)) {
       if (const Arg* a = ev.Find(ArgId::kFd); a && !a->is_str) fd = table.FindFd(ev.tgid, a->num);
     }
-    AppendEventJsonl(ev, proc, fd, &buf);
+    writer.Append(ev, proc, fd, table, &buf);
     ++written;
     if (buf.size() > (512 << 10)) flush();
   };
@@ -162,9 +208,12 @@ int RunRecord(const RecordArgs& args) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fprintf(stderr,
-               "vigil record: %llu events written (%llu seen) in %.1f s; drops %llu, decode "
-               "errors %llu, truncated strings %llu\n",
+               "vigil record: %llu events written (%llu seen, %zu process records, %llu bytes, "
+               "%.0f bytes/event) in %.1f s; drops %llu, decode errors %llu, truncated strings "
+               "%llu\n",
                static_cast<unsigned long long>(written), static_cast<unsigned long long>(seen),
+               writer.process_records(), static_cast<unsigned long long>(bytes),
+               written ? static_cast<double>(bytes) / static_cast<double>(written) : 0.0,
                secs, static_cast<unsigned long long>(st.drops),
                static_cast<unsigned long long>(st.decode_errors),
                static_cast<unsigned long long>(st.truncated));
@@ -176,7 +225,11 @@ int RunRecord(const RecordArgs& args) {
 Runner AddRecordCommand(CLI::App& app) {
   auto args = std::make_shared<RecordArgs>();
   CLI::App* cmd = app.add_subcommand("record", "Record decoded kernel events as JSON Lines");
-  cmd->add_option("-o,--output", args->output, "Output file ('-' for stdout)")->required();
+  cmd->add_option("-w,--output-file,--output", args->output,
+                  "Recording to write, created 0600 ('-' for stdout)");
+  cmd->add_option("-o", args->old_o, "(not a file here: see -w)")->group("");
+  cmd->add_flag("--with-env", args->with_env,
+                "Also record each process's environment (may hold secrets; off by default)");
   cmd->add_option("--duration", args->duration_s, "Stop after this many seconds (default: until SIGINT/SIGTERM)");
   cmd->add_option("--filter-syscalls", args->filter,
                   "Comma-separated event types to write (Falco names: open,openat,execve,...)");

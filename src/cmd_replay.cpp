@@ -35,6 +35,15 @@ struct ReplayArgs {
 };
 
 int RunReplay(const ReplayArgs& args) {
+  for (const auto& o : args.overrides) {
+    if (o.find('=') == std::string::npos && ParseOutputFormat(o)) {
+      std::fprintf(stderr,
+                   "vigil replay: -o %s: -o overrides a config key (as in `vigil run`); the alert "
+                   "format is --format %s\n",
+                   o.c_str(), o.c_str());
+      return 1;
+    }
+  }
   auto format = ParseOutputFormat(args.format);
   if (!format) {
     std::fprintf(stderr, "vigil replay: unknown output format '%s' (json, text, ecs)\n",
@@ -125,8 +134,11 @@ int RunReplay(const ReplayArgs& args) {
     delivered = outputs->Flush(std::chrono::seconds(10));
     outputs->Stop(std::chrono::seconds(2));
   }
-  std::fprintf(stderr, "replay: %zu events, %zu alerts, %zu bad lines (%zu rules active)%s\n",
+  std::fprintf(stderr,
+               "replay: %zu events, %zu alerts, %zu bad lines (%zu rules active, %zu process "
+               "records)%s\n",
                stats.events, stats.alerts, stats.bad_lines, loaded.ruleset->rule_count(),
+               stats.process_records,
                delivered ? "" : "; some sinks did not deliver in time");
   return 0;
 }
@@ -141,14 +153,14 @@ Runner AddReplayCommand(CLI::App& app) {
   cmd->add_option("-r,--rules", args->rules,
                   "Rule files or directories (default: the config's rules_files, else the "
                   "default rules directory)");
-  cmd->add_option("-o,--format", args->format, "Alert format on stdout: json, text or ecs")
+  cmd->add_option("-f,--format", args->format, "Alert format on stdout: json, text or ecs")
       ->capture_default_str();
   cmd->add_flag("--rules-from-default", args->rules_from_default,
                 "Also load the default rules directory (before any -r files)");
   cmd->add_option("-c,--config", args->config_path,
                   "vigil.yaml: send alerts to its outputs (sinks) and use its engine settings");
-  cmd->add_option("--set", args->overrides,
-                  "Override a config key like `run -o` does, e.g. --set outputs.http.url=URL "
+  cmd->add_option("-o,--option,--set", args->overrides,
+                  "Override a config key as `vigil run -o` does, e.g. -o outputs.http.url=URL "
                   "(implies sending alerts to the configured outputs)");
   return [args] { return RunReplay(*args); };
 }

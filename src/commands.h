@@ -20,6 +20,8 @@ Runner AddRecordCommand(CLI::App& app);
 Runner AddReplayCommand(CLI::App& app);
 Runner AddTestCommand(CLI::App& app);
 Runner AddBenchCommand(CLI::App& app);
+Runner AddRulesCommand(CLI::App& app);   // `vigil rules list`
+Runner AddDoctorCommand(CLI::App& app);
 
 // Prints "vigil <cmd>: not implemented yet" to stderr and returns exit code 2.
 int NotYet(const char* cmd);

@@ -24,13 +24,13 @@ bool AddrParse(uint16_t family, const std::string& text, std::array<uint8_t, 16>
   return inet_pton(family == AF_INET6 ? AF_INET6 : AF_INET, text.c_str(), ip->data()) == 1;
 }
 
-Json ExecJson(const ExecInfo& x) {
+Json ExecJson(const ExecInfo& x, bool with_env) {
   Json j;
   j["filename"] = std::string(x.filename);
   j["exepath"] = std::string(x.exepath);
   j["comm"] = std::string(x.comm);
   j["args"] = SplitNul(x.args);
-  j["env"] = SplitNul(x.env);
+  if (with_env) j["env"] = SplitNul(x.env);
   j["cwd"] = std::string(x.cwd);
   j["cgroup"] = std::string(x.cgroup);
   j["ppid"] = x.ppid;
@@ -57,7 +57,7 @@ Json ExecJson(const ExecInfo& x) {
   return j;
 }
 
-Json ProcJson(const Process& p) {
+Json ProcJson(const Process& p, bool with_env) {
   Json j;
   j["pid"] = p.pid;
   j["ppid"] = p.ppid;
@@ -77,7 +77,7 @@ Json ProcJson(const Process& p) {
   j["args"] = p.args;
   j["cmdline"] = p.cmdline;
   j["cwd"] = p.cwd;
-  j["env"] = p.env;
+  if (with_env) j["env"] = p.env;
   j["cgroup"] = p.cgroup;
   j["container_id"] = p.container_id;
   j["exe_ino"] = p.exe_ino;
@@ -139,12 +139,31 @@ std::string JoinStrings(const std::vector<std::string>& v) {
   return out;
 }
 
+Process ParseProcess(const Json& node, uint32_t default_pid);
+
 void ParseImpl(std::string_view line, ParsedEvent* out) {
   Json j = Json::parse(line.begin(), line.end());
   if (!j.is_object()) throw std::runtime_error("not a JSON object");
   out->strings.clear();
   out->process.reset();
   out->event = Event{};
+  out->kind = JsonlKind::kEvent;
+  if (auto rec = j.find("record"); rec != j.end()) {
+    if (!rec->is_string()) throw std::runtime_error("record must be a string");
+    const std::string kind = rec->get<std::string>();
+    if (kind == "header") {
+      out->kind = JsonlKind::kHeader;
+      return;
+    }
+    if (kind != "proc") throw std::runtime_error("unknown record kind '" + kind + "'");
+    auto it = j.find("proc");
+    if (it == j.end() || it->is_null()) throw std::runtime_error("a proc record needs \"proc\"");
+    Process pr = ParseProcess(*it, 0);
+    if (pr.pid == 0) throw std::runtime_error("a proc record needs proc.pid");
+    out->kind = JsonlKind::kProcess;
+    out->process = std::move(pr);
+    return;
+  }
   Event& ev = out->event;
   Fields f{j, ""};
   auto type_name = f.Get<std::string>("evt.type", "");
@@ -231,49 +250,54 @@ void ParseImpl(std::string_view line, ParsedEvent* out) {
     ev.fork = &out->fork;
   }
   if (auto it = j.find("proc"); it != j.end() && !it->is_null()) {
-    if (!it->is_object()) throw std::runtime_error("proc must be an object");
-    Fields p{*it, "proc."};
-    Process pr;
-    pr.pid = p.Get<uint32_t>("pid", ev.tgid);
-    pr.ppid = p.Get<uint32_t>("ppid", 0);
-    pr.sid = p.Get<uint32_t>("sid", 0);
-    pr.pgid = p.Get<uint32_t>("pgid", 0);
-    pr.vpid = p.Get<uint32_t>("vpid", 0);
-    pr.vpgid = p.Get<uint32_t>("vpgid", 0);
-    pr.uid = p.Get<uint32_t>("uid", 0);
-    pr.gid = p.Get<uint32_t>("gid", 0);
-    pr.euid = p.Get<uint32_t>("euid", 0);
-    pr.egid = p.Get<uint32_t>("egid", 0);
-    pr.loginuid = p.Get<uint32_t>("loginuid", UINT32_MAX);
-    pr.tty = p.Get<uint32_t>("tty", 0);
-    pr.comm = p.Get<std::string>("name", "");
-    pr.exe = p.Get<std::string>("exe", "");
-    pr.exepath = p.Get<std::string>("exepath", "");
-    pr.args = p.Strings("args");
-    pr.cmdline = p.Get<std::string>("cmdline", "");
-    pr.cwd = p.Get<std::string>("cwd", "");
-    pr.env = p.Strings("env");
-    pr.cgroup = p.Get<std::string>("cgroup", "");
-    pr.container_id = p.Get<std::string>("container_id", "");
-    pr.exe_ino = p.Get<uint64_t>("exe_ino", 0);
-    pr.exe_ctime_ns = p.Get<uint64_t>("exe_ctime_ns", 0);
-    pr.exe_mtime_ns = p.Get<uint64_t>("exe_mtime_ns", 0);
-    pr.cap_permitted = p.Get<uint64_t>("cap_permitted", 0);
-    pr.cap_effective = p.Get<uint64_t>("cap_effective", 0);
-    pr.cap_inheritable = p.Get<uint64_t>("cap_inheritable", 0);
-    pr.start_ts_ns = p.Get<uint64_t>("start_ts_ns", 0);
-    pr.exec_ts_ns = p.Get<uint64_t>("exec_ts_ns", 0);
-    pr.exe_writable = p.Get<bool>("exe_writable", false);
-    pr.exe_from_memfd = p.Get<bool>("exe_from_memfd", false);
-    pr.exe_upper_layer = p.Get<bool>("exe_upper_layer", false);
-    pr.from_snapshot = p.Get<bool>("from_snapshot", false);
-    out->process = std::move(pr);
+    out->process = ParseProcess(*it, ev.tgid);
   }
+}
+
+Process ParseProcess(const Json& node, uint32_t default_pid) {
+  if (!node.is_object()) throw std::runtime_error("proc must be an object");
+  Fields p{node, "proc."};
+  Process pr;
+  pr.pid = p.Get<uint32_t>("pid", default_pid);
+  pr.ppid = p.Get<uint32_t>("ppid", 0);
+  pr.sid = p.Get<uint32_t>("sid", 0);
+  pr.pgid = p.Get<uint32_t>("pgid", 0);
+  pr.vpid = p.Get<uint32_t>("vpid", 0);
+  pr.vpgid = p.Get<uint32_t>("vpgid", 0);
+  pr.uid = p.Get<uint32_t>("uid", 0);
+  pr.gid = p.Get<uint32_t>("gid", 0);
+  pr.euid = p.Get<uint32_t>("euid", 0);
+  pr.egid = p.Get<uint32_t>("egid", 0);
+  pr.loginuid = p.Get<uint32_t>("loginuid", UINT32_MAX);
+  pr.tty = p.Get<uint32_t>("tty", 0);
+  pr.comm = p.Get<std::string>("name", "");
+  pr.exe = p.Get<std::string>("exe", "");
+  pr.exepath = p.Get<std::string>("exepath", "");
+  pr.args = p.Strings("args");
+  pr.cmdline = p.Get<std::string>("cmdline", "");
+  pr.cwd = p.Get<std::string>("cwd", "");
+  pr.env = p.Strings("env");
+  pr.cgroup = p.Get<std::string>("cgroup", "");
+  pr.container_id = p.Get<std::string>("container_id", "");
+  pr.exe_ino = p.Get<uint64_t>("exe_ino", 0);
+  pr.exe_ctime_ns = p.Get<uint64_t>("exe_ctime_ns", 0);
+  pr.exe_mtime_ns = p.Get<uint64_t>("exe_mtime_ns", 0);
+  pr.cap_permitted = p.Get<uint64_t>("cap_permitted", 0);
+  pr.cap_effective = p.Get<uint64_t>("cap_effective", 0);
+  pr.cap_inheritable = p.Get<uint64_t>("cap_inheritable", 0);
+  pr.start_ts_ns = p.Get<uint64_t>("start_ts_ns", 0);
+  pr.exec_ts_ns = p.Get<uint64_t>("exec_ts_ns", 0);
+  pr.exe_writable = p.Get<bool>("exe_writable", false);
+  pr.exe_from_memfd = p.Get<bool>("exe_from_memfd", false);
+  pr.exe_upper_layer = p.Get<bool>("exe_upper_layer", false);
+  pr.from_snapshot = p.Get<bool>("from_snapshot", false);
+  return pr;
 }
 
 }  // namespace
 
-void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, std::string* out) {
+void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, std::string* out,
+                      const JsonlWriteOptions& options) {
   Json j;
   j["evt.type"] = std::string(EventTypeName(ev.type));
   j["evt.time"] = ev.ts_ns;
@@ -308,14 +332,35 @@ void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, st
     if (!t.unix_path.empty()) tj["unix_path"] = std::string(t.unix_path);
     j["tuple"] = std::move(tj);
   }
-  if (ev.exec) j["exec"] = ExecJson(*ev.exec);
+  if (ev.exec) j["exec"] = ExecJson(*ev.exec, options.with_env);
   if (ev.fork) {
     j["fork"] = Json{{"child_tid", ev.fork->child_tid},
                      {"child_tgid", ev.fork->child_tgid},
                      {"flags", ev.fork->flags}};
   }
   if (ev.type == EventType::kProcExit) j["exit_code"] = ev.exit_code;
-  if (proc) j["proc"] = ProcJson(*proc);
+  if (proc) j["proc"] = ProcJson(*proc, options.with_env);
+  *out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out->push_back('\n');
+}
+
+void AppendProcessRecordJsonl(const Process& proc, std::string* out,
+                              const JsonlWriteOptions& options) {
+  Json j;
+  j["record"] = "proc";
+  j["proc"] = ProcJson(proc, options.with_env);
+  *out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out->push_back('\n');
+}
+
+void AppendRecordHeaderJsonl(const std::string& hostname, uint64_t started_ns, std::string* out,
+                             const JsonlWriteOptions& options) {
+  Json j;
+  j["record"] = "header";
+  j["format"] = 2;
+  j["env"] = options.with_env;
+  j["hostname"] = hostname;
+  j["started_ns"] = started_ns;
   *out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out->push_back('\n');
 }
@@ -328,6 +373,7 @@ bool ParseEventJsonl(std::string_view line, ParsedEvent* out, std::string* error
     if (error) *error = e.what();
     out->event = Event{};
     out->process.reset();
+    out->kind = JsonlKind::kEvent;
     return false;
   }
 }

@@ -9,8 +9,8 @@ rules="$here/../../rules"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
-"$vigil" replay "$here/incident.jsonl" -r "$rules" -o json >"$out/alerts.jsonl" 2>"$out/summary"
-"$vigil" replay "$here/incident.jsonl" -r "$rules" -o text >"$out/alerts.txt" 2>/dev/null
+"$vigil" replay "$here/incident.jsonl" -r "$rules" --format json >"$out/alerts.jsonl" 2>"$out/summary"
+"$vigil" replay "$here/incident.jsonl" -r "$rules" --format text >"$out/alerts.txt" 2>/dev/null
 cat "$out/alerts.txt" "$out/summary"
 python3 - "$out/alerts.jsonl" "$out/alerts.txt" "$out/summary" "$here/expected_alerts.txt" <<'PY'
 import json, sys

@@ -17,9 +17,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (error.empty()) std::abort();
     return 0;
   }
+  if (parsed.kind == vigil::JsonlKind::kHeader) return 0;
   std::string again;
-  vigil::AppendEventJsonl(parsed.event, parsed.process ? &*parsed.process : nullptr, nullptr,
-                          &again);
+  if (parsed.kind == vigil::JsonlKind::kProcess) {
+    if (!parsed.process) std::abort();
+    vigil::AppendProcessRecordJsonl(*parsed.process, &again);
+  } else {
+    vigil::AppendEventJsonl(parsed.event, parsed.process ? &*parsed.process : nullptr, nullptr,
+                            &again);
+  }
   if (again.empty() || again.back() != '\n') std::abort();
   again.pop_back();
   vigil::ParsedEvent reparsed;

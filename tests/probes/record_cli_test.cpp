@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,7 +43,8 @@ TEST(RecordCli, RecordsChildActivityUntilSigint) {
   if (rec == 0) {
     int fd = open(err.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0600);
     dup2(fd, 2);
-    execl(bin, bin, "record", "-o", out.c_str(), "--filter-syscalls", "openat,execve,procexit",
+    execl(bin, bin, "record", "-w", out.c_str(), "--filter-syscalls", "openat,execve,procexit",
+          "--with-env",
           static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -71,29 +73,42 @@ TEST(RecordCli, RecordsChildActivityUntilSigint) {
   EXPECT_NE(errtext.find("events written"), std::string::npos) << errtext;
   EXPECT_NE(errtext.find("drops "), std::string::npos) << errtext;
 
+  struct stat st {};
+  ASSERT_EQ(stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "a recording must not be readable by other users";
+
   std::ifstream in(out);
   JsonlReader reader(in);
   ParsedEvent pe;
   ProcessTable table;
-  bool saw_exec = false, saw_open = false, saw_exit = false;
+  bool saw_exec = false, saw_open = false, saw_exit = false, saw_header = false;
+  bool kid_env = false;
   const uint32_t kid = static_cast<uint32_t>(child);
   while (reader.Next(&pe)) {
-    if (pe.process) table.Upsert(*pe.process);
+    if (pe.kind == JsonlKind::kHeader) saw_header = true;
+    if (pe.process) {
+      // Format 2: events carry no process, process records precede them.
+      EXPECT_EQ(pe.kind, JsonlKind::kProcess);
+      if (pe.process->pid == kid && !pe.process->env.empty()) kid_env = true;
+      table.Upsert(*pe.process);
+    }
+    if (pe.kind != JsonlKind::kEvent) continue;
     table.Apply(pe.event);
     if (pe.event.tgid != kid) continue;
+    const Process* proc = table.Find(kid);
     if (pe.event.type == EventType::kExecve && pe.event.exec) {
       saw_exec = pe.event.exec->exepath.find("sh") != std::string_view::npos;
-      ASSERT_TRUE(pe.process.has_value());
-      EXPECT_EQ(pe.process->ppid, static_cast<uint32_t>(getpid()));
-      EXPECT_EQ(pe.process->comm, "sh");
+      ASSERT_NE(proc, nullptr);
+      EXPECT_EQ(proc->ppid, static_cast<uint32_t>(getpid()));
+      EXPECT_EQ(proc->comm, "sh");
     }
     if (pe.event.type == EventType::kOpenat) {
       const Arg* name = pe.event.Find(ArgId::kName);
       if (name && name->str == marker) {
         saw_open = true;
         EXPECT_GE(pe.event.res, 0);
-        ASSERT_TRUE(pe.process.has_value());
-        EXPECT_EQ(pe.process->cmdline.rfind("sh -c echo hi", 0), 0u) << pe.process->cmdline;
+        ASSERT_NE(proc, nullptr);
+        EXPECT_EQ(proc->cmdline.rfind("sh -c echo hi", 0), 0u) << proc->cmdline;
       }
     }
     if (pe.event.type == EventType::kProcExit) {
@@ -105,6 +120,8 @@ TEST(RecordCli, RecordsChildActivityUntilSigint) {
   EXPECT_TRUE(saw_exec);
   EXPECT_TRUE(saw_open);
   EXPECT_TRUE(saw_exit);
+  EXPECT_TRUE(saw_header);
+  EXPECT_TRUE(kid_env) << "--with-env must record the environment";
   std::string cmd = "rm -rf '" + dir + "'";
   ASSERT_EQ(system(cmd.c_str()), 0);
 }

@@ -11,7 +11,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 # replay: malformed lines are reported with their number, skipped, exit 0.
 printf '%s\n' '{"evt.type":"openat","proc.pid":5,"evt.res":3,"evt.args":{"name":"/etc/shadow","flags":0},"proc":{"pid":5,"name":"cat"}}' \
   'not json' '' '{"evt.type":"bogus"}' >"$out/mixed.jsonl"
-"$vigil" replay "$out/mixed.jsonl" -r "$root/rules" -o text >"$out/o" 2>"$out/e" || fail "replay with bad lines must exit 0"
+"$vigil" replay "$out/mixed.jsonl" -r "$root/rules" --format text >"$out/o" 2>"$out/e" || fail "replay with bad lines must exit 0"
 grep -q "mixed.jsonl: line 2: " "$out/e" || fail "no line 2 error: $(cat "$out/e")"
 grep -q "mixed.jsonl: line 4: unknown evt.type 'bogus'" "$out/e" || fail "no line 4 error: $(cat "$out/e")"
 grep -q "^replay: 1 events, 1 alerts, 2 bad lines" "$out/e" || fail "summary: $(cat "$out/e")"
@@ -22,7 +22,7 @@ if "$vigil" replay "$out/missing.jsonl" 2>/dev/null; then fail "missing file mus
 printf -- '- rule: broken\n' >"$out/broken.yaml"
 if "$vigil" replay "$out/mixed.jsonl" -r "$out/broken.yaml" 2>"$out/e"; then fail "bad rules must exit 1"; fi
 grep -q "broken.yaml:1:" "$out/e" || fail "rule error position: $(cat "$out/e")"
-if "$vigil" replay "$out/mixed.jsonl" -o xml 2>/dev/null; then fail "unknown format must exit 1"; fi
+if "$vigil" replay "$out/mixed.jsonl" --format xml 2>/dev/null; then fail "unknown format must exit 1"; fi
 
 # test: a failing case makes the run fail, and the summary counts it.
 cat >"$out/t.yaml" <<'YAML'

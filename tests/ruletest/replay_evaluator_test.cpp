@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/record_writer.h"
 #include "vigil/replay_evaluator.h"
 #include "vigil/rule_loader.h"
 
@@ -137,6 +138,64 @@ TEST(ReplayEvaluator, SeedsFdsOpenedBeforeTheRecordingFromTheLine) {
   replay2.ReplayStream(without_fd, [&](const Alert&) { ++n; }, {});
   EXPECT_EQ(replay2.stats().events, 1u);
   EXPECT_EQ(n, 0u);
+}
+
+TEST(ReplayEvaluator, FormatOneAndFormatTwoRecordingsGiveTheSameAlerts) {
+  // The same activity written the old way (the process inline on every event) and the
+  // `vigil record` way since format 2 (a header, process records once, events by pid).
+  ProcessTable table;
+  Process nginx;
+  nginx.pid = 100;
+  nginx.ppid = 1;
+  nginx.comm = "nginx";
+  nginx.exepath = "/usr/sbin/nginx";
+  Process cat = nginx;
+  cat.pid = 101;
+  cat.ppid = 100;
+  cat.comm = "cat";
+  cat.exepath = "/usr/bin/cat";
+  table.Upsert(nginx);
+  table.Upsert(cat);
+  Event ev;
+  ev.type = EventType::kOpenat;
+  ev.tid = ev.tgid = 101;
+  ev.res = 3;
+  ev.AddNum(ArgId::kFd, 3);
+  ev.AddStr(ArgId::kName, "/etc/shadow");
+  ev.AddNum(ArgId::kFlags, 0);
+  std::string v1, v2;
+  AppendEventJsonl(ev, table.Find(101), nullptr, &v1);
+  AppendEventJsonl(ev, table.Find(101), nullptr, &v1);
+  RecordWriter writer(JsonlWriteOptions{false});
+  writer.AppendHeader("h", 1, &v2);
+  writer.Append(ev, table.Find(101), nullptr, table, &v2);
+  writer.Append(ev, table.Find(101), nullptr, table, &v2);
+  auto run = [](const std::string& text, ReplayStats* stats, std::vector<std::string>* pnames) {
+    std::istringstream in(text);
+    ReplayEvaluator replay(TestRuleset());
+    std::vector<std::string> out;
+    *stats = replay.ReplayStream(
+        in,
+        [&](const Alert& a) {
+          out.push_back(a.rule + "|" + FieldOf(a, "proc.name"));
+          pnames->push_back(FieldOf(a, "proc.pname"));
+        },
+        [&](const std::string& e) { ADD_FAILURE() << e; });
+    return out;
+  };
+  ReplayStats s1, s2;
+  std::vector<std::string> p1, p2;
+  auto a1 = run(v1, &s1, &p1);
+  auto a2 = run(v2, &s2, &p2);
+  EXPECT_EQ(a1, a2);
+  ASSERT_EQ(a2.size(), 2u);
+  EXPECT_EQ(a2[0], "Shadow Read|cat");
+  // Format 2 also carries the ancestors (format 1 only had the acting process).
+  EXPECT_EQ(p2, (std::vector<std::string>{"nginx", "nginx"}));
+  EXPECT_EQ(s1.events, 2u);
+  EXPECT_EQ(s2.events, 2u);
+  EXPECT_EQ(s2.process_records, 2u);
+  EXPECT_LT(v2.size(), v1.size() + 120);  // header + two small records vs two inline copies
 }
 
 }  // namespace

@@ -60,8 +60,8 @@ bool LoadDaemonConfig(const std::string& path, const std::vector<std::string>& o
 // override set that key.
 std::string PositionOutputsError(const DaemonConfig& cfg, const std::string& error);
 
-// The default rules location: $VIGIL_RULES_DIR, else /etc/vigil/rules.d when present,
-// else the source tree's rules/ directory.
+// The default rules location: $VIGIL_RULES_DIR, else the source tree's rules/ for a binary
+// run from its build tree, else the installed <sysconfdir>/vigil/rules.d (install_paths.h).
 std::string DefaultRulesDir();
 
 // Returns "" when `path` (file or directory, and every *.yaml inside) is owned by root and

@@ -22,6 +22,7 @@ namespace vigil {
 
 struct ReplayStats {
   std::size_t events = 0;     // good events evaluated
+  std::size_t process_records = 0;  // {"record":"proc"} lines (format 2)
   std::size_t alerts = 0;     // alerts produced
   std::size_t bad_lines = 0;  // malformed lines skipped
 };
@@ -34,7 +35,8 @@ class ReplayEvaluator {
  public:
   explicit ReplayEvaluator(std::shared_ptr<const Ruleset> ruleset);
 
-  // Upserts parsed.process (if any), applies the event, evaluates it. Returns the number of
+  // Upserts parsed.process (if any); for an event line, applies the event, evaluates it
+  // (a process record or header line stops after the upsert). Returns the number of
   // alerts passed to on_alert. `raw_line` (the JSON the event came from, optional) lets an fd
   // the table does not know be seeded from the line's fd.num/fd.name/fd.type.
   std::size_t Feed(const ParsedEvent& parsed, const AlertCallback& on_alert,
