@@ -136,8 +136,10 @@ int RunRecord(const RecordArgs& args) {
     return 1;
   }
   ProcessTable table;
-  table.SetResolver(ProcResolver());
-  const std::size_t snap = SnapshotProcesses(table);
+  ProcScanOptions scan;
+  scan.read_env = args.with_env;  // without --with-env no environ is even read
+  table.SetResolver(ProcResolver(scan));
+  const std::size_t snap = SnapshotProcesses(table, scan);
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
