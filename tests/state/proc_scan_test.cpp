@@ -49,9 +49,11 @@ TEST(ProcScan, ReadsChildArgvAndScanFindsIt) {
     _exit(127);
   }
   std::optional<Process> p;
-  for (int i = 0; i < 200; ++i) {
+  // exec sets comm before the new argv is in place (begin_new_exec runs before the ELF loader
+  // fills mm->arg_start): wait for both, and long enough for a loaded machine.
+  for (int i = 0; i < 1000; ++i) {
     p = ReadProcProcess(static_cast<uint32_t>(child));
-    if (p && p->comm == "sleep") break;
+    if (p && p->comm == "sleep" && !p->args.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   auto all = ScanProc();
