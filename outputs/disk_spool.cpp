@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -133,7 +134,10 @@ bool DiskSpool::OpenExisting(std::string* error) {
     const std::string name = entry.path().filename().string();
     if (name.size() != 24 || name.substr(20) != ".seg") continue;
     if (!std::all_of(name.begin(), name.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) continue;
-    seqs.push_back(std::stoull(name.substr(0, 20)));
+    uint64_t seq = 0;
+    const auto [end, rc] = std::from_chars(name.data(), name.data() + 20, seq);
+    if (rc != std::errc() || end != name.data() + 20) continue;  // not one of ours
+    seqs.push_back(seq);
   }
   if (ec) {
     *error = options_.dir + ": cannot list: " + ec.message();

@@ -93,7 +93,7 @@ bool QueuedSink::Flush(std::chrono::milliseconds timeout) {
   if (spooled_) {
     // Everything queued and everything on disk delivered (replays of a previous run too).
     return done_cv_.wait_for(lock, timeout,
-                             [&] { return count_ == 0 && in_hand_ == 0 && spool_pending_ == 0; });
+                             [&] { return exited_ || (count_ == 0 && in_hand_ == 0 && spool_pending_ == 0); });
   }
   const uint64_t target = accepted_;
   return done_cv_.wait_for(lock, timeout, [&] { return completed_ >= target; });
@@ -242,6 +242,7 @@ void QueuedSink::RunSpooled() {
     std::lock_guard lock(mu_);
     dropped_.fetch_add(count_, std::memory_order_relaxed);
     for (; count_ > 0; --count_, head_ = (head_ + 1) % ring_.size()) ring_[head_].reset();
+    exited_ = true;
     done_cv_.notify_all();
     return;
   }
@@ -259,7 +260,11 @@ void QueuedSink::RunSpooled() {
         work_cv_.wait(lock, ready);
       }
       aborting = abort_.load();
-      if (stop_ && count_ == 0 && (spool_pending_ == 0 || aborting)) return;  // rest stays on disk
+      if (stop_ && count_ == 0 && (spool_pending_ == 0 || aborting)) {  // the rest stays on disk
+        exited_ = true;
+        done_cv_.notify_all();
+        return;
+      }
       const std::size_t n = std::min(count_, kTakeMax);
       for (std::size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(ring_[head_]));

@@ -132,7 +132,7 @@ TEST(DiskSpool, TornTailAndFlippedBitsAreSkippedAndCounted) {
   EXPECT_EQ(rest[7], Payload(8));
   EXPECT_EQ(spool->Stats().corrupted, 2u);  // counted once
   // Garbage in a segment never crashes the reader.
-  { std::ofstream(dir.path() + "/99999999999999999999.seg") << std::string(1000, 'V') << "VSP1garbage"; }
+  { std::ofstream(dir.path() + "/09999999999999999999.seg") << std::string(1000, 'V') << "VSP1garbage"; }
   spool.reset();
   spool = OpenSpool(dir.path());
   EXPECT_TRUE(Drain(*spool).empty());
@@ -149,7 +149,9 @@ TEST(DiskSpool, OneProcessPerDirectory) {
   const pid_t child = fork();
   if (child == 0) {
     std::string e;
-    auto other = DiskSpool::Open({.dir = dir.path()}, &e);
+    // Another spelling of the same directory: only the lock can tell (the in-process
+    // registry was copied by fork).
+    auto other = DiskSpool::Open({.dir = dir.path() + "/."}, &e);
     _exit(other == nullptr && e.find("in use by another process") != std::string::npos ? 0 : 1);
   }
   int status = 0;

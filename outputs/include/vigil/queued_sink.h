@@ -102,6 +102,7 @@ class QueuedSink {
   uint64_t accepted_ = 0;             // alerts pushed, ever
   uint64_t completed_ = 0;            // alerts delivered/failed/dropped by the worker
   bool stop_ = false;
+  bool exited_ = false;               // the worker returned (Flush stops waiting)
   std::size_t in_hand_ = 0;           // spool mode: taken from the queue, not yet on disk
   uint64_t spool_pending_ = 0;        // spool mode: records on disk not yet delivered
   bool replaying_ = false;            // spool mode: delivering what waited (counts replayed)
