@@ -122,6 +122,8 @@ TEST_P(ReceiverOutage, EveryAlertArrivesInOrderAfterTheReceiverComesBack) {
   receiver->Start();
   for (int end = n + 10; n < end; ++n) manager->Submit(Numbered(n));
   ASSERT_TRUE(manager->Flush(30s)) << GetParam();
+  // Delivered means taken by the receiver's socket: give it a moment to process.
+  WaitFor([&] { return static_cast<int>(Analyse(receiver->Records()).order.size()) >= n; }, 5s);
   ExpectAllInOrder(Analyse(receiver->Records()), n, GetParam());
   const SinkStats after = manager->Stats()[0];
   EXPECT_EQ(after.sent, static_cast<uint64_t>(n));
@@ -170,6 +172,7 @@ TEST_P(KillMidOutage, SpooledAlertsArriveAfterRestart) {
   ASSERT_NE(manager, nullptr);
   for (int n = 40; n < 50; ++n) manager->Submit(Numbered(n));
   ASSERT_TRUE(manager->Flush(20s));
+  WaitFor([&] { return Analyse(receiver->Records()).order.size() >= 50; }, 5s);
   ExpectAllInOrder(Analyse(receiver->Records()), 50, GetParam());
   EXPECT_GE(manager->Stats()[0].replayed, 40u);
   manager.reset();
@@ -229,6 +232,7 @@ TEST(SpoolDiskFull, DropsAreCountedAndDeliveryResumesWhenSpaceIsFreed) {
   receiver.Start();
   for (int end = n + 10; n < end; ++n) manager->Submit(Numbered(n));
   ASSERT_TRUE(manager->Flush(20s));
+  WaitFor([&] { return Analyse(receiver.Records()).order.size() >= 20; }, 5s);
   // The alerts refused during the full disk are the only gap.
   Received got = Analyse(receiver.Records());
   std::vector<int> expected_tail;
