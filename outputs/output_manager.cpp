@@ -125,7 +125,7 @@ std::unique_ptr<OutputManager> OutputManager::Create(const OutputsConfig& config
   // Opens <spool.dir>/<name> when the sink spools; an error names the sink.
   auto open_spool = [&](const std::string& name, const SinkCommonConfig& common,
                         std::unique_ptr<DiskSpool>* spool, std::optional<DiskSpoolOptions>* deferred) {
-    if (!common.spool.value_or(SpoolDefault(config, name))) return true;
+    if (!config.spool.enabled || !common.spool.value_or(SpoolDefault(config, name))) return true;
     DiskSpoolOptions o;
     o.dir = config.spool.dir + "/" + name;
     o.max_bytes = common.spool_max_bytes != 0 ? common.spool_max_bytes : config.spool.max_bytes;

@@ -262,6 +262,7 @@ bool ParseOutputsConfig(const YAML::Node& outputs_section, OutputsConfig* config
 
   auto spool_section = [&](N node, P path) {
     r.Map(node, path, {
+        {"enabled", [&](N v, P p) { r.Bool(v, p, &c.spool.enabled); }},
         {"dir", [&](N v, P p) { r.String(v, p, &c.spool.dir); }},
         {"max_bytes", [&](N v, P p) { r.Unsigned(v, p, &c.spool.max_bytes, 4096, uint64_t{1} << 44); }},
         {"segment_bytes", [&](N v, P p) { r.Unsigned(v, p, &c.spool.segment_bytes, 1024, uint64_t{1} << 32); }},

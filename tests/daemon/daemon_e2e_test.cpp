@@ -50,7 +50,8 @@ std::string Config(const TempDir& dir, const std::string& rules, const std::stri
          "sensor: {ring_buffer_mb: 8}\n"
          "outputs:\n"
          "  stdout: {enabled: false}\n"
-         "  file: {enabled: true, path: " + dir.path() + "/alerts.jsonl}\n" + extra;
+         "  file: {enabled: true, path: " + dir.path() + "/alerts.jsonl}\n"
+         "  spool: {dir: " + dir.path() + "/spool}\n" + extra;
 }
 
 const nlohmann::json* FindAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule,

@@ -37,6 +37,7 @@ struct SinkCommonConfig {
 
 // The disk spool shared settings (`outputs.spool`); each sink spools under <dir>/<sink>.
 struct SpoolConfig {
+  bool enabled = true;                   // false: no sink spools (`vigil replay` sets it)
   std::string dir = "/var/lib/vigil/spool";
   uint64_t max_bytes = 256ull << 20;     // per sink
   uint64_t segment_bytes = 0;            // 0: max_bytes / 8 within [64 KiB, 16 MiB]
