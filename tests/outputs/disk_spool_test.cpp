@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 
 #include "test_alerts.h"
 #include "vigil/output_manager.h"
@@ -252,6 +253,79 @@ TEST(QueuedSinkSpool, StopKeepsUndeliveredAlertsForTheNextRun) {
   ASSERT_EQ(texts.size(), 20u);
   EXPECT_NE(texts[19].find(" n=19"), std::string::npos);
   EXPECT_EQ(manager.Stats()[0].replayed, 20u);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// A reload builds the new outputs while the old ones still hold the spool: the new sink
+// opens it once the old one closed, and delivers what the old one left, before its own.
+TEST(QueuedSinkSpool, ReloadHandsTheSpoolOverToTheNewOutputs) {
+  TempDir dir;
+  OutputsConfig config;
+  config.stdout_sink.enabled = false;
+  config.spool.dir = dir.path();
+  config.spool.retry_backoff = std::chrono::milliseconds(10);
+  config.unix_socket.enabled = true;  // spools by default
+  config.unix_socket.options.path = dir.path() + "/nobody.sock";
+  std::vector<std::string> errors;
+  auto old_outputs = OutputManager::Create(config, &errors);
+  ASSERT_NE(old_outputs, nullptr) << errors[0];
+  for (int i = 0; i < 5; ++i) old_outputs->Submit(testing::SampleAlert("old=" + std::to_string(i)));
+  ASSERT_TRUE(WaitFor([&] { return old_outputs->Stats()[0].spool.records == 5; }));
+
+  auto new_outputs = OutputManager::Create(config, &errors);  // spool still held: deferred
+  ASSERT_NE(new_outputs, nullptr) << errors[0];
+  EXPECT_TRUE(new_outputs->Stats()[0].spool_enabled);
+  new_outputs->Submit(testing::SampleAlert("new=0"));
+  old_outputs->Stop(std::chrono::milliseconds(50));
+  old_outputs.reset();
+  ASSERT_TRUE(WaitFor([&] { return new_outputs->Stats()[0].spool.records == 6; }));
+  EXPECT_EQ(new_outputs->Stats()[0].dropped, 0u);
+}
+
+TEST(OutputsConfigSpool, ParsesSpoolAndFleetSinkKeys) {
+  const YAML::Node node = YAML::Load(
+      "spool: {dir: /tmp/x, max_bytes: 1048576, retry_backoff_ms: 50, max_retry_backoff_ms: 1000}\n"
+      "http: {enabled: true, spool: false}\n"
+      "nats: {enabled: true, url: 'nats://10.0.0.1:4222', subject: 'a.<hostname>', stream: S, create_stream: true,\n"
+      "       creds_file: /etc/vigil/nats.creds, spool_max_bytes: 8192}\n"
+      "redis: {enabled: true, host: 10.0.0.2, port: 6380, key: k, maxlen: 10, password_file: /etc/vigil/redis.pw}\n");
+  OutputsConfig c;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(ParseOutputsConfig(node, &c, &errors)) << errors[0];
+  EXPECT_EQ(c.spool.dir, "/tmp/x");
+  EXPECT_EQ(c.spool.max_bytes, 1048576u);
+  EXPECT_EQ(c.spool.max_retry_backoff.count(), 1000);
+  EXPECT_EQ(c.http.spool, false);
+  EXPECT_FALSE(SpoolDefault(c, "stdout"));
+  EXPECT_TRUE(SpoolDefault(c, "nats"));
+  EXPECT_FALSE(SpoolDefault(c, "syslog"));  // local by default
+  EXPECT_EQ(c.nats.options.subject, "a.<hostname>");
+  EXPECT_TRUE(c.nats.options.create_stream);
+  EXPECT_EQ(c.nats.spool_max_bytes, 8192u);
+  EXPECT_EQ(c.redis.options.port, 6380);
+  EXPECT_EQ(c.redis.options.maxlen, 10u);
+  EXPECT_EQ(c.redis.options.password_file, "/etc/vigil/redis.pw");
+
+  errors.clear();
+  OutputsConfig bad;
+  EXPECT_FALSE(ParseOutputsConfig(YAML::Load("nats: {create_stream: true}\nredis: {maxlen: -1}\nspool: {dirr: x}"),
+                                  &bad, &errors));
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_NE(errors[0].find("outputs.nats.stream: create_stream needs a stream name"), std::string::npos) << errors[0];
+}
+
+TEST(NatsSubject, BuiltFromAlertFieldsAsValidTokens) {
+  Alert a = testing::SampleAlert();
+  a.hostname = "web-01.example.com";
+  a.priority = Priority::kCritical;
+  EXPECT_EQ(NatsSubject("vigil.alerts.<hostname>.<priority>", a), "vigil.alerts.web-01_example_com.critical");
+  a.rule = "Read sensitive file *";
+  EXPECT_EQ(NatsSubject("x.<rule>.<unknown>", a), "x.Read_sensitive_file__.<unknown>");
 }
 
 }  // namespace
