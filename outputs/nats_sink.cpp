@@ -3,6 +3,8 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_map>
 
 #include "vigil/secret_file.h"
 
@@ -62,7 +64,33 @@ struct NatsSink::State {
   jsCtx* js = nullptr;
   std::string subject;
   std::string msg_id;
+  // Asynchronous publish of one batch: acknowledgements arrive on a library thread and
+  // are matched to the batch by message id (the alert's uuid).
+  std::mutex mu;
+  std::unordered_map<std::string, std::size_t> index;
+  std::vector<char> acked;   // 0 pending, 1 acknowledged, 2 failed
+  std::string error;
 };
+
+namespace {
+
+void OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err, void* closure) {
+  auto* state = static_cast<NatsSink::State*>(closure);
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr) {
+    std::lock_guard lock(state->mu);
+    const auto it = state->index.find(id);
+    if (it != state->index.end() && it->second < state->acked.size()) {
+      state->acked[it->second] = ack != nullptr ? 1 : 2;
+      if (ack == nullptr && err != nullptr && state->error.empty()) {
+        state->error = err->ErrText != nullptr ? err->ErrText : natsStatus_GetText(err->Err);
+      }
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+}  // namespace
 
 NatsSink::NatsSink(NatsSinkOptions options)
     : options_(std::move(options)), state_(std::make_unique<State>()), log_("nats " + options_.url) {}
@@ -129,6 +157,9 @@ std::string NatsSink::Connect() noexcept {
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = options_.timeout.count();
+    jo.PublishAsync.AckHandler = &OnPublishAck;
+    jo.PublishAsync.AckHandlerClosure = state_.get();
+    jo.PublishAsync.MaxPending = 1024;
     check(natsConnection_JetStream(&state_->js, state_->conn, &jo), "jetstream");
   }
   if (error.empty() && options_.create_stream && !options_.stream.empty()) {
@@ -160,6 +191,60 @@ std::size_t NatsSink::Write(std::span<const FormattedAlert> records) noexcept {
     log_.Failed(error);
     return 0;
   }
+  const bool all_have_ids = std::all_of(records.begin(), records.end(),
+                                        [](const FormattedAlert& r) { return r.alert->has_uuid(); });
+  if (!all_have_ids || records.size() == 1) return WriteSync(records);
+  // Publish the batch without waiting between messages, then wait for every
+  // acknowledgement: one round trip per batch instead of one per alert.
+  {
+    std::lock_guard lock(state_->mu);
+    state_->index.clear();
+    state_->acked.assign(records.size(), 0);
+    state_->error.clear();
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      state_->index.emplace(std::string(records[i].alert->uuid.data(), records[i].alert->uuid.size()), i);
+    }
+  }
+  std::string failure;
+  for (const FormattedAlert& record : records) {
+    state_->subject = NatsSubject(options_.subject, *record.alert);
+    state_->msg_id.assign(record.alert->uuid.data(), record.alert->uuid.size());
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = state_->msg_id.c_str();
+    const natsStatus s = js_PublishAsync(state_->js, state_->subject.c_str(), record.text.data(),
+                                         static_cast<int>(record.text.size()), &po);
+    if (s != NATS_OK) {
+      failure = "publish to " + state_->subject + ": " + StatusText(s);
+      break;
+    }
+  }
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = options_.timeout.count();
+  const natsStatus complete = js_PublishAsyncComplete(state_->js, &wait);
+  std::size_t delivered = 0;
+  {
+    std::lock_guard lock(state_->mu);
+    while (delivered < state_->acked.size() && state_->acked[delivered] == 1) ++delivered;
+    if (failure.empty() && delivered < records.size()) {
+      failure = !state_->error.empty() ? state_->error
+                                       : "acknowledgement: " + StatusText(complete == NATS_OK ? NATS_TIMEOUT : complete);
+    }
+    state_->index.clear();
+    state_->acked.clear();
+  }
+  if (delivered < records.size()) {
+    // Retried later with the same message ids: JetStream drops what it already stored.
+    log_.Failed(failure);
+    Disconnect();
+  } else {
+    log_.Succeeded();
+  }
+  return delivered;
+}
+
+std::size_t NatsSink::WriteSync(std::span<const FormattedAlert> records) noexcept {
   std::size_t delivered = 0;
   for (const FormattedAlert& record : records) {
     state_->subject = NatsSubject(options_.subject, *record.alert);

@@ -357,6 +357,9 @@ TEST_F(DaemonE2E, FailingHttpSinkDoesNotStallDetection) {
   std::string body;
   ASSERT_TRUE(WaitForPositiveMetric("vigil_sink_failed_total\\{sink=\"http[^\"]*\"\\} (\\d+)", 15s, &body))
       << body;
+  // The HTTP sink spools by default: its spool metrics are exported.
+  EXPECT_NE(body.find("vigil_sink_spool_records{sink=\"http\"}"), std::string::npos) << body;
+  EXPECT_NE(body.find("vigil_sink_spool_oldest_age_seconds{sink=\"http\"}"), std::string::npos) << body;
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 

@@ -5,7 +5,10 @@
 // alert's uuid is sent as the JetStream message id (Nats-Msg-Id), so the server drops
 // duplicates of a retried publish within the stream's duplicate window. Optionally creates
 // the stream at connect. Credentials and TLS material come from files named in the config.
-// Owner: a QueuedSink worker thread. Not thread safe by itself.
+// A batch is published asynchronously and then waited for as a whole (one round trip per
+// batch); the delivered count is the acknowledged prefix.
+// Owner: a QueuedSink worker thread. Not thread safe by itself (acknowledgements arrive on
+// a libnats thread and are matched under a mutex).
 #pragma once
 
 #include <chrono>
@@ -51,8 +54,10 @@ class NatsSink final : public Sink {
   // lazily too; the daemon calls this at start to log the state.
   std::string Connect() noexcept;
 
+  struct State;  // libnats handles and the batch's acknowledgement table
+
  private:
-  struct State;
+  std::size_t WriteSync(std::span<const FormattedAlert> records) noexcept;
   void Disconnect() noexcept;
 
   NatsSinkOptions options_;
