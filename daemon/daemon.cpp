@@ -244,6 +244,8 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
       for (auto& e : oerrors) out.errors.push_back(PositionOutputsError(cfg, e));
       return out;
     }
+    // The syslog header names the host as the alerts do (engine.hostname when set).
+    if (oc.syslog.options.hostname.empty()) oc.syslog.options.hostname = cfg.hostname;
     out.outputs = OutputManager::Create(oc, &oerrors);
     if (!out.outputs) {
       for (auto& e : oerrors) out.errors.push_back(e);

@@ -1,5 +1,6 @@
 #include "vigil/daemon_metrics.h"
 
+#include <chrono>
 #include <sstream>
 
 #include "vigil/output_manager.h"
@@ -128,6 +129,48 @@ std::string DaemonMetrics::RenderPrometheus() const {
   for (const auto& s : sinks_)
     os << "vigil_sink_queue_depth{sink=\"" << EscapeLabel(s.name) << "\"} " << s.queue_depth
        << '\n';
+  // Disk spool (sinks with spool enabled only).
+  const auto now_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  const struct {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const SinkStats&, uint64_t now_ns);
+  } spool_metrics[] = {
+      {"vigil_sink_spool_bytes", "gauge", "Bytes of each sink's disk spool.",
+       [](const SinkStats& s, uint64_t) { return static_cast<double>(s.spool.bytes); }},
+      {"vigil_sink_spool_records", "gauge", "Alerts in each sink's disk spool not yet delivered.",
+       [](const SinkStats& s, uint64_t) { return static_cast<double>(s.spool.records); }},
+      {"vigil_sink_spool_oldest_age_seconds", "gauge", "Age of the oldest undelivered spooled alert.",
+       [](const SinkStats& s, uint64_t now) {
+         return s.spool.oldest_ns == 0 || now < s.spool.oldest_ns ? 0.0 : (now - s.spool.oldest_ns) / 1e9;
+       }},
+      {"vigil_sink_spool_replayed_total", "counter",
+       "Alerts delivered from the spool after a failed attempt or a restart.",
+       [](const SinkStats& s, uint64_t) { return static_cast<double>(s.replayed); }},
+      {"vigil_sink_spool_dropped_total", "counter", "Undelivered alerts deleted at the spool's size cap.",
+       [](const SinkStats& s, uint64_t) { return static_cast<double>(s.spool.dropped_cap); }},
+      {"vigil_sink_spool_write_failed_total", "counter", "Alerts the spool could not write (disk full).",
+       [](const SinkStats& s, uint64_t) { return static_cast<double>(s.spool.write_failed); }},
+      {"vigil_sink_spool_corrupted_total", "counter", "Spool records that failed their checksum, skipped.",
+       [](const SinkStats& s, uint64_t) { return static_cast<double>(s.spool.corrupted); }},
+  };
+  for (const auto& m : spool_metrics) {
+    os << "# HELP " << m.name << ' ' << m.help << "\n# TYPE " << m.name << ' ' << m.type << '\n';
+    for (const auto& s : sinks_) {
+      if (!s.spool_enabled) continue;
+      const double v = m.value(s, now_ns);
+      os << m.name << "{sink=\"" << EscapeLabel(s.name) << "\"} ";
+      if (v == static_cast<double>(static_cast<uint64_t>(v))) {
+        os << static_cast<uint64_t>(v);  // exact integers, not 2.68435e+08
+      } else {
+        os << v;
+      }
+      os << '\n';
+    }
+  }
   return os.str();
 }
 

@@ -137,6 +137,7 @@ nlohmann::json EcsJsonObject(const Alert& alert) {
       {"created", FormatIso8601Nanos(alert.ts_ns)},
   };
   if (alert.suppressed > 0) doc["event"]["count"] = alert.suppressed + 1;
+  if (alert.has_uuid()) doc["event"]["id"] = std::string(alert.uuid.data(), alert.uuid.size());
 
   nlohmann::json tags = nlohmann::json::array();
   for (const std::string& t : alert.tags) tags.push_back(SanitizeUtf8(t));

@@ -31,7 +31,7 @@ nlohmann::json FalcoJsonObject(const Alert& alert) {
   if (alert.suppressed > 0) fields["vigil.suppressed"] = alert.suppressed;
   nlohmann::json tags = nlohmann::json::array();
   for (const std::string& t : alert.tags) tags.push_back(SanitizeUtf8(t));
-  return nlohmann::json{
+  nlohmann::json object{
       {"hostname", SanitizeUtf8(alert.hostname)},
       {"output", SanitizeUtf8(FalcoOutputLine(alert))},
       {"output_fields", std::move(fields)},
@@ -41,6 +41,9 @@ nlohmann::json FalcoJsonObject(const Alert& alert) {
       {"tags", std::move(tags)},
       {"time", FormatIso8601Nanos(alert.ts_ns)},
   };
+  // Falcosidekick's payload field for the idempotency key.
+  if (alert.has_uuid()) object["uuid"] = std::string(alert.uuid.data(), alert.uuid.size());
+  return object;
 }
 
 std::string FormatFalcoJson(const Alert& alert) {

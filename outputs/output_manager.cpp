@@ -1,10 +1,13 @@
 #include "vigil/output_manager.h"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include "vigil/file_sink.h"
 #include "vigil/http_sink.h"
+#include "vigil/nats_sink.h"
 #include "vigil/program_sink.h"
+#include "vigil/redis_sink.h"
 #include "vigil/stdout_sink.h"
 #include "vigil/syslog_sink.h"
 #include "vigil/unix_socket_sink.h"
@@ -26,9 +29,9 @@ OutputManager::OutputManager(Options options)
 
 OutputManager::~OutputManager() { Stop(std::chrono::seconds(2)); }
 
-void OutputManager::AddSink(SinkOptions options, std::unique_ptr<Sink> sink) {
+void OutputManager::AddSink(SinkOptions options, std::unique_ptr<Sink> sink, std::unique_ptr<DiskSpool> spool) {
   std::lock_guard lock(mu_);
-  sinks_.push_back(std::make_unique<QueuedSink>(std::move(options), std::move(sink)));
+  sinks_.push_back(std::make_unique<QueuedSink>(std::move(options), std::move(sink), std::move(spool)));
 }
 
 bool OutputManager::Admit(const Alert& alert, uint64_t* folded) {
@@ -55,6 +58,7 @@ void OutputManager::Submit(const Alert& alert) {
   auto shared = std::make_shared<Alert>(alert);
   shared->suppressed += folded;
   if (shared->hostname.empty()) shared->hostname = hostname_;
+  if (!shared->has_uuid()) uuids_.Fill(&shared->uuid);
   Dispatch(std::move(shared));
 }
 
@@ -65,6 +69,7 @@ void OutputManager::Submit(Alert&& alert) {
   auto shared = std::make_shared<Alert>(std::move(alert));
   shared->suppressed += folded;
   if (shared->hostname.empty()) shared->hostname = hostname_;
+  if (!shared->has_uuid()) uuids_.Fill(&shared->uuid);
   Dispatch(std::move(shared));
 }
 
@@ -113,38 +118,88 @@ std::unique_ptr<OutputManager> OutputManager::Create(const OutputsConfig& config
     o.format = common.format;
     o.min_priority = common.min_priority.value_or(Priority::kDebug);
     o.queue_capacity = common.queue_capacity != 0 ? common.queue_capacity : config.queue_capacity;
+    o.retry_backoff = config.spool.retry_backoff;
+    o.max_retry_backoff = config.spool.max_retry_backoff;
     return o;
   };
+  // Opens <spool.dir>/<name> when the sink spools; an error names the sink.
+  auto open_spool = [&](const std::string& name, const SinkCommonConfig& common,
+                        std::unique_ptr<DiskSpool>* spool, std::optional<DiskSpoolOptions>* deferred) {
+    if (!config.spool.enabled || !common.spool.value_or(SpoolDefault(config, name))) return true;
+    DiskSpoolOptions o;
+    o.dir = config.spool.dir + "/" + name;
+    o.max_bytes = common.spool_max_bytes != 0 ? common.spool_max_bytes : config.spool.max_bytes;
+    o.segment_bytes = config.spool.segment_bytes;
+    if (DiskSpool::OpenInThisProcess(o.dir)) {
+      *deferred = std::move(o);  // a reload: the outputs being replaced still hold it
+      return true;
+    }
+    std::string error;
+    *spool = DiskSpool::Open(std::move(o), &error);
+    if (*spool == nullptr) errors->push_back("outputs." + name + ".spool: " + error);
+    return *spool != nullptr;
+  };
+  auto add = [&](const std::string& name, const SinkCommonConfig& common, std::unique_ptr<Sink> sink,
+                 const std::string& destination) {
+    std::unique_ptr<DiskSpool> spool;
+    std::optional<DiskSpoolOptions> deferred;
+    if (!open_spool(name, common, &spool, &deferred)) return;
+    spdlog::info("output {}: {} (format {}{}{})", name, destination, OutputFormatName(common.format),
+                 common.min_priority ? std::string(", min_priority ") + std::string(PriorityName(*common.min_priority)) : "",
+                 spool ? ", spool " + spool->dir() : deferred ? ", spool " + deferred->dir : ", no spool");
+    if (deferred) {
+      std::lock_guard lock(manager->mu_);
+      manager->sinks_.push_back(
+          std::make_unique<QueuedSink>(sink_options(name, common), std::move(sink), std::move(*deferred)));
+    } else {
+      manager->AddSink(sink_options(name, common), std::move(sink), std::move(spool));
+    }
+  };
   if (config.stdout_sink.enabled) {
-    manager->AddSink(sink_options("stdout", config.stdout_sink), std::make_unique<StdoutSink>());
+    add("stdout", config.stdout_sink, std::make_unique<StdoutSink>(), "standard output");
   }
   if (config.file.enabled) {
     auto sink = std::make_unique<FileSink>(config.file.options);
     if (std::string err = sink->Open(); !err.empty()) {
       errors->push_back("outputs.file: cannot open " + err);
     } else {
-      manager->AddSink(sink_options("file", config.file), std::move(sink));
+      add("file", config.file, std::move(sink), config.file.options.path);
     }
   }
   if (config.syslog.enabled) {
-    manager->AddSink(sink_options("syslog", config.syslog),
-                     std::make_unique<SyslogSink>(config.syslog.options));
+    const auto& o = config.syslog.options;
+    const std::string where =
+        o.transport == SyslogSinkOptions::Transport::kLocal
+            ? "syslog local " + o.local_path
+            : std::string(o.transport == SyslogSinkOptions::Transport::kTcp ? "syslog tcp " : "syslog udp ") +
+                  o.host + ":" + std::to_string(o.port);
+    add("syslog", config.syslog, std::make_unique<SyslogSink>(o), where);
   }
   if (config.http.enabled) {
-    manager->AddSink(sink_options("http", config.http),
-                     std::make_unique<HttpSink>(config.http.options, config.http.format));
+    add("http", config.http, std::make_unique<HttpSink>(config.http.options, config.http.format),
+        "POST " + config.http.options.url);
   }
   if (config.program.enabled) {
     if (config.program.options.command.empty()) {
       errors->push_back("outputs.program: command is empty");
     } else {
-      manager->AddSink(sink_options("program", config.program),
-                       std::make_unique<ProgramSink>(config.program.options));
+      add("program", config.program, std::make_unique<ProgramSink>(config.program.options),
+          "program " + config.program.options.command.front());
     }
   }
   if (config.unix_socket.enabled) {
-    manager->AddSink(sink_options("unix_socket", config.unix_socket),
-                     std::make_unique<UnixSocketSink>(config.unix_socket.options));
+    add("unix_socket", config.unix_socket, std::make_unique<UnixSocketSink>(config.unix_socket.options),
+        "unix socket " + config.unix_socket.options.path);
+  }
+  if (config.nats.enabled) {
+    const auto& o = config.nats.options;
+    add("nats", config.nats, std::make_unique<NatsSink>(o),
+        "NATS JetStream " + o.url + " subject " + o.subject + (o.create_stream ? " stream " + o.stream : ""));
+  }
+  if (config.redis.enabled) {
+    auto sink = std::make_unique<RedisSink>(config.redis.options);
+    const std::string where = "Redis " + sink->Destination();
+    add("redis", config.redis, std::move(sink), where);
   }
   if (errors->size() != errors_before) return nullptr;
   return manager;

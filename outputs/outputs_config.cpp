@@ -143,6 +143,14 @@ std::map<std::string, Reader::Handler> SinkKeys(Reader& r, SinkCommonConfig* com
   own["queue_capacity"] = [&r, common](const YAML::Node& v, const std::string& p) {
     r.Unsigned(v, p, &common->queue_capacity, 1, 10'000'000);
   };
+  own["spool"] = [&r, common](const YAML::Node& v, const std::string& p) {
+    bool on = false;
+    r.Bool(v, p, &on);
+    common->spool = on;
+  };
+  own["spool_max_bytes"] = [&r, common](const YAML::Node& v, const std::string& p) {
+    r.Unsigned(v, p, &common->spool_max_bytes, 4096, uint64_t{1} << 44);
+  };
   return own;
 }
 
@@ -252,7 +260,55 @@ bool ParseOutputsConfig(const YAML::Node& outputs_section, OutputsConfig* config
     }));
   };
 
+  auto spool_section = [&](N node, P path) {
+    r.Map(node, path, {
+        {"enabled", [&](N v, P p) { r.Bool(v, p, &c.spool.enabled); }},
+        {"dir", [&](N v, P p) { r.String(v, p, &c.spool.dir); }},
+        {"max_bytes", [&](N v, P p) { r.Unsigned(v, p, &c.spool.max_bytes, 4096, uint64_t{1} << 44); }},
+        {"segment_bytes", [&](N v, P p) { r.Unsigned(v, p, &c.spool.segment_bytes, 1024, uint64_t{1} << 32); }},
+        {"retry_backoff_ms", [&](N v, P p) { r.Millis(v, p, &c.spool.retry_backoff, 1); }},
+        {"max_retry_backoff_ms", [&](N v, P p) { r.Millis(v, p, &c.spool.max_retry_backoff, 1); }},
+    });
+  };
+  auto nats_section = [&](N node, P path) {
+    NatsSinkOptions& o = c.nats.options;
+    r.Map(node, path, SinkKeys(r, &c.nats, {
+        {"url", [&](N v, P p) { r.String(v, p, &o.url); }},
+        {"subject", [&](N v, P p) { r.String(v, p, &o.subject); }},
+        {"stream", [&](N v, P p) { r.String(v, p, &o.stream); }},
+        {"create_stream", [&](N v, P p) { r.Bool(v, p, &o.create_stream); }},
+        {"stream_subjects", [&](N v, P p) { r.StringList(v, p, &o.stream_subjects); }},
+        {"timeout_ms", [&](N v, P p) { r.Millis(v, p, &o.timeout, 1); }},
+        {"creds_file", [&](N v, P p) { r.String(v, p, &o.creds_file); }},
+        {"user", [&](N v, P p) { r.String(v, p, &o.user); }},
+        {"password_file", [&](N v, P p) { r.String(v, p, &o.password_file); }},
+        {"token_file", [&](N v, P p) { r.String(v, p, &o.token_file); }},
+        {"tls", [&](N v, P p) { r.Bool(v, p, &o.tls); }},
+        {"ca_file", [&](N v, P p) { r.String(v, p, &o.ca_file); }},
+        {"cert_file", [&](N v, P p) { r.String(v, p, &o.cert_file); }},
+        {"key_file", [&](N v, P p) { r.String(v, p, &o.key_file); }},
+    }));
+    if (o.create_stream && o.stream.empty()) r.Error(node, path + ".stream", "create_stream needs a stream name");
+  };
+  auto redis_section = [&](N node, P path) {
+    RedisSinkOptions& o = c.redis.options;
+    r.Map(node, path, SinkKeys(r, &c.redis, {
+        {"host", [&](N v, P p) { r.String(v, p, &o.host); }},
+        {"port", [&](N v, P p) { r.Unsigned(v, p, &o.port, 1, 65535); }},
+        {"path", [&](N v, P p) { r.String(v, p, &o.path); }},
+        {"key", [&](N v, P p) { r.String(v, p, &o.key); }},
+        {"maxlen", [&](N v, P p) { r.Unsigned(v, p, &o.maxlen, 0, uint64_t{1} << 40); }},
+        {"timeout_ms", [&](N v, P p) { r.Millis(v, p, &o.timeout, 1); }},
+        {"username", [&](N v, P p) { r.String(v, p, &o.username); }},
+        {"password_file", [&](N v, P p) { r.String(v, p, &o.password_file); }},
+        {"db", [&](N v, P p) { r.Unsigned(v, p, &o.db, 0, 1'000'000); }},
+    }));
+  };
+
   r.Map(outputs_section, "outputs", {
+      {"spool", spool_section},
+      {"nats", nats_section},
+      {"redis", redis_section},
       {"min_priority", [&](N v, P p) { r.PriorityValue(v, p, &c.min_priority); }},
       {"queue_capacity", [&](N v, P p) { r.Unsigned(v, p, &c.queue_capacity, 1, 10'000'000); }},
       {"rate_limit", rate_limit},
@@ -264,6 +320,12 @@ bool ParseOutputsConfig(const YAML::Node& outputs_section, OutputsConfig* config
       {"unix_socket", unix_socket_section},
   });
   return errors->size() == errors_before;
+}
+
+bool SpoolDefault(const OutputsConfig& config, const std::string& name) {
+  if (name == "http" || name == "unix_socket" || name == "nats" || name == "redis") return true;
+  if (name == "syslog") return config.syslog.options.transport == SyslogSinkOptions::Transport::kTcp;
+  return false;
 }
 
 }  // namespace vigil

@@ -121,7 +121,17 @@ bool SocketConnection::Connect() noexcept {
   return false;
 }
 
+bool SocketConnection::PeerClosed() noexcept {
+  if (!fd_.valid() || !IsStream(endpoint_.kind)) return false;
+  char byte;
+  const ssize_t n = ::recv(fd_.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 bool SocketConnection::Send(std::string_view data) noexcept {
+  // A receiver that closed (restart, shutdown) would still take one write into the void
+  // before the RST: notice the FIN first and reconnect, so no record is lost that way.
+  if (PeerClosed()) fd_.reset();
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (!fd_.valid() && !Connect()) return false;
     if (WriteAll(fd_.get(), data, /*is_socket=*/true)) return true;

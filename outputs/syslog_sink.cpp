@@ -59,13 +59,23 @@ std::optional<SyslogSinkOptions::Transport> ParseSyslogTransport(std::string_vie
 SyslogSink::SyslogSink(SyslogSinkOptions options)
     : options_(std::move(options)),
       connection_(EndpointFor(options_), {.timeout = options_.timeout}),
-      procid_(std::to_string(::getpid())) {
+      procid_(std::to_string(::getpid())),
+      log_(Describe()) {
   if (options_.hostname.empty()) {
     char name[256] = {};
     if (::gethostname(name, sizeof name - 1) == 0) options_.hostname = name;
   }
   options_.hostname = HeaderField(options_.hostname, 255);
   options_.app_name = HeaderField(options_.app_name, 48);
+}
+
+std::string SyslogSink::Describe() const {
+  switch (options_.transport) {
+    case SyslogSinkOptions::Transport::kLocal: return "syslog " + options_.local_path;
+    case SyslogSinkOptions::Transport::kUdp: return "syslog udp " + options_.host + ":" + std::to_string(options_.port);
+    case SyslogSinkOptions::Transport::kTcp: break;
+  }
+  return "syslog tcp " + options_.host + ":" + std::to_string(options_.port);
 }
 
 std::string SyslogSink::FormatMessage(const FormattedAlert& record) const {
@@ -87,13 +97,21 @@ std::size_t SyslogSink::Write(std::span<const FormattedAlert> records) noexcept 
   std::size_t delivered = 0;
   for (const FormattedAlert& record : records) {
     std::string msg = FormatMessage(record);
+    bool sent = false;
     if (options_.transport == SyslogSinkOptions::Transport::kTcp) {
       frame_ = std::to_string(msg.size()) + " " + msg;  // RFC 6587 octet counting
-      if (connection_.Send(frame_)) ++delivered;
-    } else if (connection_.Send(msg)) {
-      ++delivered;
+      sent = connection_.Send(frame_);
+    } else {
+      sent = connection_.Send(msg);
     }
+    if (!sent) {
+      // Stop at the first failure: the caller (and the spool) count a delivered prefix.
+      log_.Failed(connection_.last_error());
+      return delivered;
+    }
+    ++delivered;
   }
+  log_.Succeeded();
   return delivered;
 }
 

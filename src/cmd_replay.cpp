@@ -90,6 +90,9 @@ int RunReplay(const ReplayArgs& args) {
     OutputsConfig outputs_config;
     std::vector<std::string> errors;
     if (ParseOutputsConfig(config.outputs, &outputs_config, &errors)) {
+      // A replay is a one-off run: its alerts must not wait in (or mix into) the daemon's
+      // disk spool; sinks deliver from memory with their own retries.
+      outputs_config.spool.enabled = false;
       outputs = OutputManager::Create(outputs_config, &errors);
     }
     if (!outputs) {

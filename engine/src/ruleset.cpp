@@ -30,6 +30,15 @@ Alert MakeAlert(const CompiledRule& rule, EvalContext& ctx, const std::string& h
     const FieldRef& f = rule.output.segments[idx].field;
     AlertField af;
     af.name = f.display;
+    // Falco's JSON output_fields carry the time fields as integer ns since the epoch
+    // (libsinsp extract_as_js); the text output keeps the formatted string.
+    if (f.transformers.empty() && (f.id == FieldId::kEvtTime || f.id == FieldId::kEvtTimeS ||
+                                   f.id == FieldId::kEvtTimeIso || f.id == FieldId::kEvtDatetime)) {
+      af.kind = AlertField::Kind::kUint;
+      af.u = ctx.ev().ts_ns;
+      a.output_fields.push_back(std::move(af));
+      continue;
+    }
     int n = ExtractValues(f, ctx, values);
     if (n > 0) {
       const Value& v = values[0];

@@ -50,7 +50,8 @@ std::string Config(const TempDir& dir, const std::string& rules, const std::stri
          "sensor: {ring_buffer_mb: 8}\n"
          "outputs:\n"
          "  stdout: {enabled: false}\n"
-         "  file: {enabled: true, path: " + dir.path() + "/alerts.jsonl}\n" + extra;
+         "  file: {enabled: true, path: " + dir.path() + "/alerts.jsonl}\n"
+         "  spool: {dir: " + dir.path() + "/spool}\n" + extra;
 }
 
 const nlohmann::json* FindAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule,
@@ -356,6 +357,9 @@ TEST_F(DaemonE2E, FailingHttpSinkDoesNotStallDetection) {
   std::string body;
   ASSERT_TRUE(WaitForPositiveMetric("vigil_sink_failed_total\\{sink=\"http[^\"]*\"\\} (\\d+)", 15s, &body))
       << body;
+  // The HTTP sink spools by default: its spool metrics are exported.
+  EXPECT_NE(body.find("vigil_sink_spool_records{sink=\"http\"}"), std::string::npos) << body;
+  EXPECT_NE(body.find("vigil_sink_spool_oldest_age_seconds{sink=\"http\"}"), std::string::npos) << body;
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 

@@ -158,6 +158,20 @@ TEST_F(Fields, AlertHasFalcoShapeAndTypedOutputFields) {
   EXPECT_EQ(a.output_fields[3].kind, AlertField::Kind::kNull);
 }
 
+// Falco's JSON types: the time fields are integer ns in output_fields (the text output
+// keeps the formatted string), numbers are numbers.
+TEST_F(Fields, TimeFieldsAreIntegerNanosecondsInOutputFields) {
+  Event ev = MakeEvent(EventType::kExecve, 30, 0);
+  Alert a = Render("%evt.time %evt.time.s %evt.time.iso8601 %evt.datetime %evt.rawtime %proc.pid", ev);
+  ASSERT_EQ(a.output_fields.size(), 6u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(a.output_fields[i].kind, AlertField::Kind::kUint) << a.output_fields[i].name;
+    EXPECT_EQ(a.output_fields[i].u, ev.ts_ns) << a.output_fields[i].name;
+  }
+  EXPECT_NE(a.output_fields[5].kind, AlertField::Kind::kString);
+  EXPECT_NE(a.output.find("2023-11-14T22:13:20.123456789Z"), std::string::npos) << a.output;
+}
+
 TEST_F(Fields, AppendOutputAddsFieldsToEveryRule) {
   LoadOptions o;
   o.hostname = "h";

@@ -26,10 +26,15 @@ class LoopbackHttpServer {
     std::string body;
   };
 
-  explicit LoopbackHttpServer(int status = 200) : status_(status) {
+  // `port` 0 picks a free one; a given port lets a test restart the receiver where the
+  // sink expects it (SO_REUSEADDR).
+  explicit LoopbackHttpServer(int status = 200, uint16_t port = 0) : status_(status) {
     listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     ::listen(listen_fd_, 16);

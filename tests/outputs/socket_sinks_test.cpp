@@ -10,7 +10,11 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
 #include "test_alerts.h"
+#include "vigil/failure_log.h"
 #include "vigil/queued_sink.h"
 #include "vigil/syslog_sink.h"
 #include "vigil/unix_socket_sink.h"
@@ -160,6 +164,55 @@ TEST(SyslogSink, CountsFailuresWhenNobodyListens) {
   ASSERT_TRUE(sink.Flush(5s));
   EXPECT_EQ(sink.Stats().failed, 1u);
   EXPECT_EQ(sink.Stats().sent, 0u);
+}
+
+// Captures spdlog's default logger's lines for the duration of a test.
+class LogCapture {
+ public:
+  LogCapture() : ring_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64)), previous_(spdlog::default_logger()) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", ring_));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::vector<std::string> lines() { return ring_->last_formatted(); }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> ring_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+TEST(SyslogSink, LogsFailuresWithTheReasonRateLimited) {
+  LogCapture capture;
+  testing::TempDir dir;
+  SyslogSinkOptions options;
+  options.transport = SyslogSinkOptions::Transport::kLocal;
+  options.local_path = dir.File("nobody.sock");
+  {
+    QueuedSink sink({.name = "syslog"}, std::make_unique<SyslogSink>(options));
+    for (int i = 0; i < 5; ++i) sink.Submit(Critical("lost"));
+    ASSERT_TRUE(sink.Flush(5s));
+    EXPECT_EQ(sink.Stats().failed, 5u);
+  }
+  const auto lines = capture.lines();
+  ASSERT_EQ(lines.size(), 1u);  // five failures, one line within 10 s
+  EXPECT_NE(lines[0].find("syslog " + options.local_path + " output: delivery failed: "), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("No such file or directory"), std::string::npos) << lines[0];
+}
+
+TEST(FailureLog, CountsWhatItDidNotLogAndSaysWhenDeliveryResumes) {
+  LogCapture capture;
+  FailureLog log("unix_socket /run/x.sock", 50ms);
+  log.Failed("connect: refused");
+  log.Failed("connect: refused");
+  log.Failed("connect: refused");
+  std::this_thread::sleep_for(60ms);
+  log.Failed("connect: refused");
+  log.Succeeded();
+  log.Succeeded();
+  const auto lines = capture.lines();
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_NE(lines[0].find("unix_socket /run/x.sock output: delivery failed: connect: refused"), std::string::npos);
+  EXPECT_NE(lines[1].find("(2 more failure(s) in the last"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("delivering again"), std::string::npos) << lines[2];
 }
 
 TEST(SyslogSink, ParsesFacilitiesAndTransports) {

@@ -4,6 +4,7 @@
 // output, output_fields, tags.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -38,6 +39,11 @@ struct Alert {
   std::vector<AlertField> output_fields;
   std::vector<std::string> tags;
   uint64_t suppressed = 0;         // dedup/throttle: alerts folded into this one
+  // Idempotency key: an RFC 4122 version-4 UUID in text form ("xxxxxxxx-xxxx-4xxx-..."),
+  // assigned by the outputs stage when the alert is raised and kept across disk spool and
+  // replay, so receivers can drop duplicates (at-least-once delivery). All '\0' = unset.
+  std::array<char, 36> uuid{};
+  bool has_uuid() const noexcept { return uuid[0] != '\0'; }
 };
 
 }  // namespace vigil

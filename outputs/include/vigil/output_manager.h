@@ -4,7 +4,7 @@
 // thread, except AddSink (set-up only, before the first Submit). Submit is serialised by a
 // mutex held only for the rate-limit lookup and the queue pushes; Flush/Stats never take it. Submit is the event-path entry: it never blocks on I/O (full queues drop
 // and count); it allocates one shared copy of the alert for all sinks. Alerts without a
-// hostname get this machine's.
+// hostname get this machine's; alerts without a uuid get a fresh one (Alert::uuid).
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "vigil/alert.h"
+#include "vigil/alert_uuid.h"
 #include "vigil/outputs_config.h"
 #include "vigil/queued_sink.h"
 #include "vigil/rate_limiter.h"
@@ -41,12 +42,15 @@ class OutputManager {
 
   // Builds the manager and every enabled sink of `config`. Returns nullptr and appends
   // "outputs.<sink>: what" messages to *errors when a sink cannot start (e.g. the alert
-  // file cannot be opened). No sink enabled is valid (alerts are then only counted).
+  // file cannot be opened, its spool directory is locked by another vigil). No sink
+  // enabled is valid (alerts are then only counted). Logs each enabled sink, where it
+  // sends and whether it spools.
   static std::unique_ptr<OutputManager> Create(const OutputsConfig& config,
                                                std::vector<std::string>* errors);
 
   // Adds a sink (before the first Submit; also how tests and embedders plug their own).
-  void AddSink(SinkOptions options, std::unique_ptr<Sink> sink);
+  // `spool`: optional disk spool for this sink (at-least-once delivery).
+  void AddSink(SinkOptions options, std::unique_ptr<Sink> sink, std::unique_ptr<DiskSpool> spool = nullptr);
 
   void Submit(const Alert& alert);
   void Submit(Alert&& alert);
@@ -68,6 +72,7 @@ class OutputManager {
   mutable std::mutex mu_;
   const std::string hostname_;  // fills alerts that carry no hostname
   AlertRateLimiter rate_limiter_;
+  AlertUuidGenerator uuids_;
   OutputTotals totals_;
   std::vector<std::unique_ptr<QueuedSink>> sinks_;
 };

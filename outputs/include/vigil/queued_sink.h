@@ -4,6 +4,11 @@
 // event-path entry: it never blocks on I/O (a short mutex section to push a pointer) and
 // never allocates; a full queue drops the alert and counts it. Formatting and delivery
 // happen on the worker thread. SIGPIPE is blocked on the worker thread.
+// With a disk spool (DiskSpool, at-least-once): the worker writes every alert it takes
+// from the queue to the spool first (so a crash or restart loses nothing that left the
+// queue), then delivers from the spool in order and acknowledges what the sink took; a
+// failed delivery is retried with exponential backoff while new alerts keep going to
+// disk. The event thread still only pushes a pointer.
 #pragma once
 
 #include <atomic>
@@ -12,11 +17,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "vigil/alert.h"
+#include "vigil/disk_spool.h"
 #include "vigil/output_format.h"
 #include "vigil/sink.h"
 
@@ -27,6 +34,9 @@ struct SinkOptions {
   OutputFormat format = OutputFormat::kJson;
   Priority min_priority = Priority::kDebug;   // alerts less severe than this are skipped
   std::size_t queue_capacity = 10000;
+  // With a spool: wait after a failed delivery, doubling up to the max.
+  std::chrono::milliseconds retry_backoff{200};
+  std::chrono::milliseconds max_retry_backoff{5000};
 };
 
 struct SinkStats {
@@ -36,12 +46,19 @@ struct SinkStats {
   uint64_t dropped = 0;   // alerts refused because the queue was full (or left at shutdown)
   uint64_t filtered = 0;  // alerts below this sink's min_priority
   std::size_t queue_depth = 0;
+  bool spool_enabled = false;
+  DiskSpoolStats spool;   // only with spool_enabled
+  uint64_t replayed = 0;  // delivered from the spool after a failed attempt or a restart
 };
 
 class QueuedSink {
  public:
   // Starts the worker thread.
-  QueuedSink(SinkOptions options, std::unique_ptr<Sink> sink);
+  // `spool` (optional): the sink's disk spool, opened by the caller.
+  QueuedSink(SinkOptions options, std::unique_ptr<Sink> sink, std::unique_ptr<DiskSpool> spool = nullptr);
+  // Spool opened later by the worker, once this process's previous holder of the
+  // directory closed it (a reload builds the new outputs while the old ones still run).
+  QueuedSink(SinkOptions options, std::unique_ptr<Sink> sink, DiskSpoolOptions deferred_spool);
   // Stop(1 s).
   ~QueuedSink();
   QueuedSink(const QueuedSink&) = delete;
@@ -63,9 +80,18 @@ class QueuedSink {
 
  private:
   void Run();
+  void RunSpooled();
+  bool OpenDeferredSpool();  // worker: retries until opened; false when stopping
+  // Spool mode: delivers one batch from the spool; false if the sink failed.
+  bool DeliverFromSpool(std::vector<std::string>* peeked, std::vector<Alert>* decoded,
+                        std::vector<FormattedAlert>* records);
 
   const SinkOptions options_;
   std::unique_ptr<Sink> sink_;
+  std::unique_ptr<DiskSpool> spool_;            // set before the worker starts, or by it
+  std::atomic<const DiskSpool*> spool_view_{nullptr};  // for Stats() from other threads
+  const bool spooled_;
+  std::optional<DiskSpoolOptions> deferred_spool_;
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;   // worker waits for alerts / stop / reopen
@@ -76,6 +102,11 @@ class QueuedSink {
   uint64_t accepted_ = 0;             // alerts pushed, ever
   uint64_t completed_ = 0;            // alerts delivered/failed/dropped by the worker
   bool stop_ = false;
+  bool exited_ = false;               // the worker returned (Flush stops waiting)
+  std::size_t in_hand_ = 0;           // spool mode: taken from the queue, not yet on disk
+  uint64_t spool_pending_ = 0;        // spool mode: records on disk not yet delivered
+  bool replaying_ = false;            // spool mode: delivering what waited (counts replayed)
+  uint64_t spool_failed_logged_ns_ = 0;
 
   std::atomic<bool> reopen_requested_{false};
   std::atomic<bool> abort_{false};
@@ -83,6 +114,7 @@ class QueuedSink {
   std::atomic<uint64_t> failed_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> filtered_{0};
+  std::atomic<uint64_t> replayed_{0};
 
   std::thread worker_;
 };

@@ -42,6 +42,8 @@ class SocketConnection {
 
  private:
   bool Connect() noexcept;
+  // Stream sockets: the peer closed its end (or the socket has an error).
+  bool PeerClosed() noexcept;
 
   SocketEndpoint endpoint_;
   Options options_;

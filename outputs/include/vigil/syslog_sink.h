@@ -2,12 +2,14 @@
 // line as glibc's syslog(3) writes it), or RFC 5424 over UDP (one message per datagram)
 // or TCP (octet-counting framing, RFC 6587) to host:port. The syslog severity is the
 // alert priority (Falco priorities are syslog severities); the facility is configurable.
+// Delivery failures are logged with the reason (rate-limited) and counted.
 // Owner: a QueuedSink worker thread. Not thread safe by itself.
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include "vigil/failure_log.h"
 #include "vigil/sink.h"
 #include "vigil/socket_connection.h"
 
@@ -39,12 +41,15 @@ class SyslogSink final : public Sink {
 
   // The message for one alert, exactly as sent (without TCP's length prefix).
   std::string FormatMessage(const FormattedAlert& record) const;
+  // "syslog tcp host:port" / "syslog udp host:port" / "syslog /dev/log".
+  std::string Describe() const;
 
  private:
   SyslogSinkOptions options_;
   SocketConnection connection_;
   std::string procid_;
   std::string frame_;
+  FailureLog log_;  // failures logged with the reason, at most once per 10 s
 };
 
 }  // namespace vigil

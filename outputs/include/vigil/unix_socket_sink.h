@@ -1,11 +1,13 @@
 // unix_socket_sink.h — streams alerts, one record per line, to a listening unix stream
 // socket (e.g. a local collector). Connects lazily, reconnects with backoff when the peer
-// goes away; records written while disconnected are counted as failed.
+// goes away; records written while disconnected are counted as failed and the failure is
+// logged with its reason (rate-limited).
 // Owner: a QueuedSink worker thread. Not thread safe by itself.
 #pragma once
 
 #include <string>
 
+#include "vigil/failure_log.h"
 #include "vigil/sink.h"
 #include "vigil/socket_connection.h"
 
@@ -28,6 +30,7 @@ class UnixSocketSink final : public Sink {
  private:
   SocketConnection connection_;
   std::string buffer_;
+  FailureLog log_;  // failures logged with the reason, at most once per 10 s
 };
 
 }  // namespace vigil
