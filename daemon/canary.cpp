@@ -1,0 +1,39 @@
+#include "vigil/canary.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace vigil {
+
+Canary::~Canary() {
+  for (pid_t p : unreaped_) waitpid(p, nullptr, 0);
+}
+
+void Canary::Tick(Clock::time_point now) {
+  std::erase_if(unreaped_, [](pid_t p) { return waitpid(p, nullptr, WNOHANG) != 0; });
+  if (now < next_) return;
+  next_ = now + kInterval;
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);  // the child only exits: async-signal-safe after fork
+  if (pid > 0) {
+    pending_ = pid;
+    unreaped_.push_back(pid);
+    ++sent_;
+  }
+}
+
+bool Canary::SilenceStarted(Clock::time_point now) {
+  if (silent_ || sent_ == 0 || now - last_seen_ < kSilentAfter) return false;
+  silent_ = true;
+  return true;
+}
+
+bool Canary::Recovered() {
+  if (!silent_ || Clock::now() - last_seen_ >= kSilentAfter) return false;
+  silent_ = false;
+  return true;
+}
+
+}  // namespace vigil
