@@ -21,11 +21,12 @@ void Canary::Tick(Clock::time_point now) {
     pending_ = pid;
     unreaped_.push_back(pid);
     ++sent_;
+    ++unanswered_;
   }
 }
 
 bool Canary::SilenceStarted(Clock::time_point now) {
-  if (silent_ || sent_ == 0 || now - last_seen_ < kSilentAfter) return false;
+  if (silent_ || unanswered_ < kUnansweredMin || now - last_seen_ < kSilentAfter) return false;
   silent_ = true;
   return true;
 }

@@ -22,6 +22,7 @@ class Canary {
   using Clock = std::chrono::steady_clock;
   static constexpr auto kInterval = std::chrono::seconds(1);
   static constexpr auto kSilentAfter = std::chrono::seconds(5);
+  static constexpr int kUnansweredMin = 3;
 
   ~Canary();
   // Forks the next canary when one is due and reaps finished ones.
@@ -31,10 +32,13 @@ class Canary {
     if (ev.type == EventType::kProcExit && pending_ > 0 &&
         ev.tgid == static_cast<uint32_t>(pending_)) {
       last_seen_ = Clock::now();
+      unanswered_ = 0;
       ++seen_;
     }
   }
-  // True once per silence: no canary came back for kSilentAfter although some were sent.
+  // True once per silence: no canary came back for kSilentAfter and at least
+  // kUnansweredMin were sent meanwhile (so the daemon's own pauses, e.g. SIGSTOP or a
+  // starved event loop, do not count as the sensor's silence).
   bool SilenceStarted(Clock::time_point now);
   // True once when canaries arrive again after a silence.
   bool Recovered();
@@ -50,6 +54,7 @@ class Canary {
   Clock::time_point last_seen_ = Clock::now();
   bool silent_ = false;
   uint64_t sent_ = 0, seen_ = 0;
+  int unanswered_ = 0;  // canaries sent since the last one seen
 };
 
 }  // namespace vigil
