@@ -28,11 +28,12 @@ void Canary::Tick(Clock::time_point now) {
 bool Canary::SilenceStarted(Clock::time_point now) {
   if (silent_ || unanswered_ < kUnansweredMin || now - last_seen_ < kSilentAfter) return false;
   silent_ = true;
+  seen_at_silence_ = seen_;
   return true;
 }
 
 bool Canary::Recovered() {
-  if (!silent_ || Clock::now() - last_seen_ >= kSilentAfter) return false;
+  if (!silent_ || seen_ == seen_at_silence_) return false;
   silent_ = false;
   return true;
 }

@@ -40,7 +40,7 @@ class Canary {
   // kUnansweredMin were sent meanwhile (so the daemon's own pauses, e.g. SIGSTOP or a
   // starved event loop, do not count as the sensor's silence).
   bool SilenceStarted(Clock::time_point now);
-  // True once when canaries arrive again after a silence.
+  // True once when a canary arrives again after a silence.
   bool Recovered();
   uint64_t sent() const { return sent_; }
   pid_t last_pid() const { return pending_; }
@@ -53,7 +53,7 @@ class Canary {
   Clock::time_point next_{};
   Clock::time_point last_seen_ = Clock::now();
   bool silent_ = false;
-  uint64_t sent_ = 0, seen_ = 0;
+  uint64_t sent_ = 0, seen_ = 0, seen_at_silence_ = 0;
   int unanswered_ = 0;  // canaries sent since the last one seen
 };
 
