@@ -22,6 +22,7 @@
 #include "vigil/process_table.h"
 #include "vigil/rule_loader.h"
 #include "vigil/ruleset.h"
+#include "vigil/canary.h"
 #include "vigil/self_protection.h"
 #include "vigil/sensor.h"
 
@@ -335,6 +336,11 @@ int Daemon::Run() {
     std::size_t n = SnapshotProcesses(s.table);
     spdlog::info("process snapshot: {} processes from /proc", n);
   }
+  {
+    std::string frozen;
+    for (const auto& m : s.sensor->FrozenMaps()) frozen += (frozen.empty() ? "" : ", ") + m;
+    spdlog::info("self-protection: maps frozen after load: {}", frozen.empty() ? "none" : frozen);
+  }
   spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
                s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());
   InstallOpenPrefilter(*s.sensor, initial.prefilter);
@@ -371,7 +377,9 @@ int Daemon::Run() {
   // would cost more than many evaluations.
   constexpr uint32_t kEvalSampleEvery = 16;
   uint32_t eval_sample = 0;
+  Canary canary;
   auto on_event = [&](const Event& ev) {
+    canary.Observe(ev);
     s.table.Apply(ev);
     const bool timed = ++eval_sample == kEvalSampleEvery;
     const auto t0 = timed ? Clock::now() : Clock::time_point{};
@@ -446,7 +454,61 @@ int Daemon::Run() {
         }
       }
     }
+    // Liveness: a child's exit a second must come back through the probes.
+    if (s.config.self_protection) {
+      canary.Tick(now);
+      if (canary.SilenceStarted(now)) {
+        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(canary.silent_for(now)).count();
+        spdlog::error("sensor silent: no canary event for {} s (sent {}, seen {})", secs,
+                      canary.sent(), canary.seen());
+        s.metrics.canary_silences.fetch_add(1, std::memory_order_relaxed);
+        Alert a;
+        a.ts_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+        a.rule = "vigil tampering: sensor silent";
+        a.priority = Priority::kCritical;
+        a.source = "internal";
+        a.hostname = s.config.hostname.empty() ? Hostname() : s.config.hostname;
+        a.output = "vigil: no canary event for " + std::to_string(secs) +
+                   " s (probes detached, ring buffer full or consumer starved)";
+        AlertField f;
+        f.name = "vigil.silent_s";
+        f.kind = AlertField::Kind::kUint;
+        f.u = static_cast<uint64_t>(secs);
+        a.output_fields = {f};
+        a.tags = {"vigil", "self_protection", "mitre_defense_evasion", "T1562.001"};
+        on_alert(a);
+      } else if (canary.Recovered()) {
+        spdlog::warn("sensor reporting again (canary seen)");
+      }
+    }
     if (now >= next_snapshot) {
+      // Maps the daemon updates are checked against what it installed, once a second:
+      // anything another process changed is restored and reported.
+      std::vector<std::string> tampered = s.sensor->VerifyMaps();
+      if (!tampered.empty()) {
+        std::string parts;
+        for (const auto& t : tampered) parts += (parts.empty() ? "" : ", ") + t;
+        spdlog::error("probe maps modified by another process, restored: {}", parts);
+        s.metrics.map_tamper.fetch_add(1, std::memory_order_relaxed);
+        Alert a;
+        a.ts_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+        a.rule = "vigil tampering: probe maps modified";
+        a.priority = Priority::kCritical;
+        a.source = "internal";
+        a.hostname = s.config.hostname.empty() ? Hostname() : s.config.hostname;
+        a.output = "vigil: BPF maps modified by another process and restored (" + parts + ")";
+        AlertField f;
+        f.name = "vigil.tampered";
+        f.kind = AlertField::Kind::kString;
+        f.str = parts;
+        a.output_fields = {f};
+        a.tags = {"vigil", "self_protection", "mitre_defense_evasion", "T1562.001"};
+        on_alert(a);
+      }
       SensorStats sensor_stats = s.sensor->Stats();
       // Drops are blind spots: tell the alert sinks, at most once per kDropAlertInterval.
       if (sensor_stats.drops > drops_alerted && now >= next_drop_alert) {

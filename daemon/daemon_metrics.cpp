@@ -77,6 +77,11 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_reload_failures_total", "counter",
          "Reloads refused (bad rules or config); the old ruleset kept running.",
          reloads_failed.load());
+  Metric(os, "vigil_probe_map_tamper_total", "counter",
+         "Checks that found the probes' maps modified by another process (restored each time).",
+         map_tamper.load());
+  Metric(os, "vigil_canary_silences_total", "counter",
+         "Times no canary event came back through the probes for 5 s.", canary_silences.load());
   Metric(os, "vigil_processes", "gauge", "Entries in the process table.", processes.load());
   Metric(os, "vigil_fds", "gauge", "Entries in the fd table.", fds.load());
   Metric(os, "vigil_start_time_seconds", "gauge", "Daemon start time (unix seconds).",

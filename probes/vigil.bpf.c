@@ -9,6 +9,7 @@
  *   sched_process_exec  successful execve/execveat -> struct vigil_exec_rec
  *   sched_process_fork  clone/clone3/fork/vfork -> struct vigil_fork_rec
  *   sched_process_exit  thread exit -> struct vigil_exit_rec
+ *   io_uring_submit_req / io_uring_complete  io_uring requests -> struct vigil_sys_rec
  * Records use BPF_RB_NO_WAKEUP unless the backlog passes wakeup_backlog bytes.
  *
  * Layout (one BPF object, one skeleton; headers hold one concept each, as Tetragon's
@@ -23,11 +24,14 @@
  *   syscalls/net.bpf.h          socket tuples
  *   syscalls/paths.bpf.h        path arguments
  *   syscalls/open_prefilter.bpf.h  the rules' open prefilter
- *   syscalls/sys_exit.bpf.h     the generic syscall record */
+ *   syscalls/sys_exit.bpf.h     the generic syscall record
+ *   syscalls/arg_filter.bpf.h   fcntl / mmap / mprotect argument filters
+ *   io_uring/io_uring.bpf.h     io_uring requests reported as their syscalls */
 #include "lib/common.bpf.h"
 #include "process/exec.bpf.h"
 #include "process/fork_exit.bpf.h"
 #include "syscalls/sys_exit.bpf.h"
+#include "io_uring/io_uring.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -68,6 +72,18 @@ int BPF_PROG(vigil_exit_btf, struct task_struct *p, bool group_dead)
   return on_exit(p, group_dead);
 }
 
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(vigil_iou_submit_btf, struct io_kiocb *req)
+{
+  return on_iou_submit(req);
+}
+
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(vigil_iou_complete_btf, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+  return on_iou_complete(req, cqe);
+}
+
 /* ---- raw_tp fallback: probe reads ----------------------------------------------------- */
 
 SEC("raw_tp/sys_exit")
@@ -103,4 +119,16 @@ SEC("raw_tp/sched_process_exit")
 int BPF_PROG(vigil_exit_raw, struct task_struct *p, bool group_dead)
 {
   return on_exit(p, group_dead);
+}
+
+SEC("raw_tp/io_uring_submit_req")
+int BPF_PROG(vigil_iou_submit_raw, struct io_kiocb *req)
+{
+  return on_iou_submit(req);
+}
+
+SEC("raw_tp/io_uring_complete")
+int BPF_PROG(vigil_iou_complete_raw, struct io_ring_ctx *ring, void *req, struct io_uring_cqe *cqe)
+{
+  return on_iou_complete(req, cqe);
 }

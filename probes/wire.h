@@ -38,6 +38,8 @@ struct vigil_hdr {
 #define VIGIL_ARG_NONE 0xff  /* no such argument */
 #define VIGIL_DIR_CWD 0xfe   /* relative paths resolve against the task's cwd */
 #define VIGIL_FD_RES 0xfd    /* the socket fd is the syscall's result (accept) */
+#define VIGIL_STR_RES_FD 0xfc /* str_arg[0]: the path of the file behind the returned fd,
+                                resolved in the kernel (open_by_handle_at) */
 #define VIGIL_DIR_EXTRA 0xe0 /* dir_arg[1] = VIGIL_DIR_EXTRA | i: the dir1 slot holds the
                                 plain user string of arg i instead (mount's source) */
 
@@ -82,6 +84,7 @@ enum vigil_sys_flags {
   VIGIL_SYS_HAS_TUPLE = 1 << 0,  /* data starts with struct vigil_tuple */
   VIGIL_SYS_TRUNCATED = 1 << 1,  /* a string was cut at VIGIL_STR_MAX */
   VIGIL_SYS_ENTER_ARGS = 1 << 2, /* args come from sys_enter */
+  VIGIL_SYS_IO_URING = 1 << 3,   /* an io_uring request reported as the syscall nr */
 };
 
 #define VIGIL_STR_MAX 2048  /* per string slot, power of two */

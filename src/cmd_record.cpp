@@ -56,7 +56,7 @@ constexpr EventType kLifecycle[] = {EventType::kExecve, EventType::kExecveat, Ev
 bool HasFdArg(EventType t) {
   switch (t) {
     case EventType::kOpen: case EventType::kOpenat: case EventType::kOpenat2:
-    case EventType::kCreat: case EventType::kConnect: case EventType::kAccept:
+    case EventType::kCreat: case EventType::kOpenByHandleAt: case EventType::kConnect: case EventType::kAccept:
     case EventType::kAccept4: case EventType::kBind: case EventType::kListen:
     case EventType::kSendto: case EventType::kRecvfrom: case EventType::kSocket:
     case EventType::kDup: case EventType::kDup2: case EventType::kDup3:

@@ -177,6 +177,7 @@ void ParseImpl(std::string_view line, ParsedEvent* out) {
   ev.tgid = f.Get<uint32_t>("proc.pid", 0);
   ev.tid = f.Get<uint32_t>("thread.tid", ev.tgid);
   ev.exit_code = f.Get<int32_t>("exit_code", 0);
+  ev.io_uring = f.Get<bool>("evt.is_io_uring", false);
   if (auto it = j.find("evt.args"); it != j.end()) {
     if (!it->is_object()) throw std::runtime_error("evt.args must be an object");
     for (const auto& [name, value] : it->items()) {
@@ -339,6 +340,7 @@ void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, st
                      {"flags", ev.fork->flags}};
   }
   if (ev.type == EventType::kProcExit) j["exit_code"] = ev.exit_code;
+  if (ev.io_uring) j["evt.is_io_uring"] = true;
   if (proc) j["proc"] = ProcJson(*proc, options.with_env);
   *out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out->push_back('\n');

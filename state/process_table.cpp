@@ -249,11 +249,13 @@ void ProcessTable::Apply(const Event& ev) {
     case EventType::kOpen:
     case EventType::kOpenat:
     case EventType::kOpenat2:
-    case EventType::kCreat: {
+    case EventType::kCreat:
+    case EventType::kOpenByHandleAt: {
       if (ev.res < 0) break;
       FdInfo fd;
       fd.type = FdType::kFile;
       std::string_view name = ArgStr(ev, ArgId::kName);
+      if (name.empty()) name = ArgStr(ev, ArgId::kPath);  // open_by_handle_at
       fd.name.assign(name);
       fd.open_flags = static_cast<uint64_t>(ArgNum(ev, ArgId::kFlags, 0));
       SetFd(tgid, ev.res, std::move(fd));
@@ -298,6 +300,7 @@ void ProcessTable::Apply(const Event& ev) {
       if (!ev.has_tuple) break;
       if (ev.type == EventType::kConnect && ev.res < 0 && ev.res != -115 /*EINPROGRESS*/) break;
       int64_t fdnum = ArgNum(ev, ArgId::kFd, -1);
+      if (fdnum < 0) break;  // io_uring requests name no fd number
       Entry& e = GetOrCreate(tgid);
       if (e.fds.size() >= limits_.max_fds_per_process && !e.fds.count(fdnum)) break;
       FdInfo& fd = e.fds[fdnum];

@@ -40,6 +40,7 @@ void ResetEvent(Event* out) noexcept {
   out->exec = nullptr;
   out->fork = nullptr;
   out->exit_code = 0;
+  out->io_uring = false;
 }
 
 }  // namespace
@@ -124,6 +125,7 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
   if (spec == nullptr) return DecodeResult::kSkipped;
   out->type = spec->type;
   out->res = r.res;
+  out->io_uring = (r.flags & VIGIL_SYS_IO_URING) != 0;
 
   std::size_t pos = 0;
   if (r.flags & VIGIL_SYS_HAS_TUPLE) {
@@ -173,6 +175,7 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
       case ParamSource::kResult: out->AddNum(ps.id, r.res); break;
       case ParamSource::kString: out->AddStr(ps.id, resolved[ps.index & 1]); break;
       case ParamSource::kExtraString: out->AddStr(ps.id, strs[3]); break;
+      case ParamSource::kFdPath: out->AddStr(ps.id, strs[0]); break;
     }
   }
   return DecodeResult::kEvent;

@@ -70,6 +70,14 @@ struct Sensor::Impl {
   int delivered_this_poll = 0;
   std::string mode;
   SensorOptions options;
+  // What this process installed in the maps it updates, for VerifyMaps().
+  uint8_t installed_interest[VIGIL_NR_MAX] = {};
+  uint8_t installed_procexit = 0;
+  uint8_t installed_filter = 0;
+  std::vector<uint8_t> installed_heads, installed_tails;
+  std::vector<std::pair<std::string, uint8_t>> installed_prefixes, installed_suffixes;
+  std::vector<uint64_t> self_obj_keys;
+  std::vector<std::string> frozen;
 
   bpf_program* enter_prog() const {
     return mode == "tp_btf" ? skel->progs.vigil_sys_enter_btf : skel->progs.vigil_sys_enter_raw;
@@ -100,6 +108,53 @@ struct Sensor::Impl {
     return types;
   }
 
+  // vigil's own programs, maps and links into self_objs (kind << 32 | id): the probe marks
+  // bpf() calls that reach them (probes/syscalls/targets.bpf.h).
+  void RecordSelfObjects() {
+    auto add = [this](uint32_t kind, int fd, bool link) {
+      if (fd < 0) return;
+      uint32_t id = 0;
+      if (link) {
+        bpf_link_info info{};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return;
+        id = info.id;
+      } else if (kind == 1) {
+        bpf_prog_info info{};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return;
+        id = info.id;
+      } else {
+        bpf_map_info info{};
+        uint32_t len = sizeof(info);
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return;
+        id = info.id;
+      }
+      self_obj_keys.push_back((uint64_t{kind} << 32) | id);
+    };
+    bpf_program* p = nullptr;
+    bpf_object__for_each_program(p, skel->obj) add(1, bpf_program__fd(p), false);
+    bpf_map* m = nullptr;
+    bpf_object__for_each_map(m, skel->obj) add(2, bpf_map__fd(m), false);
+    for (const LinkPtr& l : links) add(3, bpf_link__fd(l.get()), true);
+    WriteSelfObjects();
+  }
+  void WriteSelfObjects() {
+    const int fd = bpf_map__fd(skel->maps.self_objs);
+    const uint8_t one = 1;
+    for (uint64_t k : self_obj_keys) bpf_map_update_elem(fd, &k, &one, BPF_ANY);
+  }
+  // Maps that user space never writes after load are frozen (BPF_MAP_FREEZE: no more
+  // writes through bpf(); the probes still write them): the counters (hiding drops), the
+  // scratch lock (blinding every record), the scratch buffers and the sys_enter args.
+  // .rodata (the syscall table, self_tgid) is frozen by libbpf at load.
+  void FreezeStaticMaps() {
+    for (bpf_map* m : {skel->maps.counters, skel->maps.scratch_busy, skel->maps.scratch,
+                       skel->maps.pathbufs, skel->maps.enter_map}) {
+      if (bpf_map_freeze(bpf_map__fd(m)) == 0) frozen.emplace_back(bpf_map__name(m));
+    }
+  }
+
   // Writes the live interest bytes; attaches sys_enter only when it is needed.
   int ApplyInterest(const std::bitset<kEventTypeCount>& wanted, std::string* error) {
     auto types = Effective(wanted);
@@ -110,7 +165,9 @@ struct Sensor::Impl {
       skel->bss->sc_interest[i] = bytes[i];
       any = any || bytes[i] != 0;
     }
+    std::memcpy(installed_interest, bytes, sizeof(bytes));
     skel->bss->want_procexit = types.test(static_cast<std::size_t>(EventType::kProcExit)) ? 1 : 0;
+    installed_procexit = skel->bss->want_procexit;
     const bool need_enter = options.capture_args_at_enter && any;
     if (need_enter && !enter_link) {
       bpf_link* l = bpf_program__attach(enter_prog());
@@ -146,10 +203,12 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
   const bool btf = mode == "tp_btf";
   bpf_program* btf_progs[] = {s->progs.vigil_sys_exit_btf, s->progs.vigil_sys_enter_btf,
                               s->progs.vigil_exec_btf, s->progs.vigil_fork_btf,
-                              s->progs.vigil_exit_btf};
+                              s->progs.vigil_exit_btf, s->progs.vigil_iou_submit_btf,
+                              s->progs.vigil_iou_complete_btf};
   bpf_program* raw_progs[] = {s->progs.vigil_sys_exit_raw, s->progs.vigil_sys_enter_raw,
                               s->progs.vigil_exec_raw, s->progs.vigil_fork_raw,
-                              s->progs.vigil_exit_raw};
+                              s->progs.vigil_exit_raw, s->progs.vigil_iou_submit_raw,
+                              s->progs.vigil_iou_complete_raw};
   for (bpf_program* p : btf_progs) bpf_program__set_autoload(p, btf);
   for (bpf_program* p : raw_progs) bpf_program__set_autoload(p, !btf);
 
@@ -162,6 +221,26 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
   s->rodata->nr_clone3 = static_cast<uint32_t>(table.nr_clone3);
   s->rodata->nr_fork = static_cast<uint32_t>(table.nr_fork);
   s->rodata->nr_vfork = static_cast<uint32_t>(table.nr_vfork);
+  s->rodata->nr_fcntl = static_cast<uint32_t>(table.nr_fcntl);
+  s->rodata->nr_mmap = static_cast<uint32_t>(table.nr_mmap);
+  s->rodata->nr_mprotect = static_cast<uint32_t>(table.nr_mprotect);
+  s->rodata->nr_bpf = static_cast<uint32_t>(table.nr_bpf);
+  s->rodata->nr_pidfd_getfd = static_cast<uint32_t>(table.nr_pidfd_getfd);
+  // io_uring requests are reported as these syscalls (probes/io_uring/io_uring.bpf.h).
+  auto first_nr = [&](EventType t) {
+    const auto& nrs = table.NumbersFor(t);
+    return nrs.empty() ? uint32_t{VIGIL_NR_MAX} : static_cast<uint32_t>(nrs.front());
+  };
+  s->rodata->nr_openat = first_nr(EventType::kOpenat);
+  s->rodata->nr_openat2 = first_nr(EventType::kOpenat2);
+  s->rodata->nr_connect = first_nr(EventType::kConnect);
+  s->rodata->nr_accept4 = first_nr(EventType::kAccept4);
+  s->rodata->nr_socket = first_nr(EventType::kSocket);
+  s->rodata->nr_renameat2 = first_nr(EventType::kRenameat2);
+  s->rodata->nr_unlinkat = first_nr(EventType::kUnlinkat);
+  s->rodata->nr_mkdirat = first_nr(EventType::kMkdirat);
+  s->rodata->nr_linkat = first_nr(EventType::kLinkat);
+  s->rodata->nr_symlinkat = first_nr(EventType::kSymlinkat);
   vigil_sc_desc descs[VIGIL_NR_MAX];
   table.FillDescriptors(descs);
   if (options.capture_args_at_enter) {
@@ -183,7 +262,10 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
   bpf_program* attach[] = {btf ? s->progs.vigil_sys_exit_btf : s->progs.vigil_sys_exit_raw,
                            btf ? s->progs.vigil_exec_btf : s->progs.vigil_exec_raw,
                            btf ? s->progs.vigil_fork_btf : s->progs.vigil_fork_raw,
-                           btf ? s->progs.vigil_exit_btf : s->progs.vigil_exit_raw};
+                           btf ? s->progs.vigil_exit_btf : s->progs.vigil_exit_raw,
+                           btf ? s->progs.vigil_iou_submit_btf : s->progs.vigil_iou_submit_raw,
+                           btf ? s->progs.vigil_iou_complete_btf
+                               : s->progs.vigil_iou_complete_raw};
   for (bpf_program* p : attach) {
     bpf_link* l = bpf_program__attach(p);
     if (l == nullptr) {
@@ -193,6 +275,10 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
     impl->links.emplace_back(l);
   }
   if (impl->ApplyInterest(options.interest, error) < 0) return nullptr;
+  impl->installed_heads.assign(sizeof(s->bss->opf_heads), 0);
+  impl->installed_tails.assign(sizeof(s->bss->opf_tails), 0);
+  impl->RecordSelfObjects();
+  impl->FreezeStaticMaps();
   ring_buffer* rb = ring_buffer__new(bpf_map__fd(s->maps.events), &Sensor::Impl::OnRecord,
                                      impl.get(), nullptr);
   if (rb == nullptr) {
@@ -284,6 +370,12 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
   ClearMap<vigil_opf_suffix_key>(sfd);
   std::memset(skel->bss->opf_heads, 0, sizeof(skel->bss->opf_heads));
   std::memset(skel->bss->opf_tails, 0, sizeof(skel->bss->opf_tails));
+  Impl& im = *impl_;
+  im.installed_filter = 0;
+  im.installed_prefixes.clear();
+  im.installed_suffixes.clear();
+  std::fill(im.installed_heads.begin(), im.installed_heads.end(), 0);
+  std::fill(im.installed_tails.begin(), im.installed_tails.end(), 0);
   if (!filter.enabled) return true;
   // Quick-reject bitmaps: the two bytes after a prefix's '/', the last two of a suffix.
   auto set_pair = [](uint8_t* bits, std::size_t size, std::string_view text, bool tail) {
@@ -318,9 +410,100 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
     return false;
   }
   uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0);
+  im.installed_heads.assign(skel->bss->opf_heads, skel->bss->opf_heads + sizeof(skel->bss->opf_heads));
+  im.installed_tails.assign(skel->bss->opf_tails, skel->bss->opf_tails + sizeof(skel->bss->opf_tails));
+  im.installed_prefixes = std::move(prefixes);
+  im.installed_suffixes = std::move(suffixes);
+  im.installed_filter = mode;
   __atomic_store_n(&skel->bss->open_filter, mode, __ATOMIC_SEQ_CST);
   return true;
 }
+
+namespace {
+
+// Number of keys in a map (stops at `limit`).
+template <typename Key>
+std::size_t CountKeys(int fd, std::size_t limit) {
+  Key key{}, next{};
+  std::size_t n = 0;
+  const Key* prev = nullptr;
+  while (n <= limit && bpf_map_get_next_key(fd, prev, &next) == 0) {
+    ++n;
+    key = next;
+    prev = &key;
+  }
+  return n;
+}
+
+// true when the trie holds exactly `entries`.
+template <typename Key>
+bool TrieMatches(int fd, const std::vector<std::pair<std::string, uint8_t>>& entries) {
+  if (CountKeys<Key>(fd, entries.size()) != entries.size()) return false;
+  for (const auto& [text, bits] : entries) {
+    Key key{};
+    key.prefixlen = static_cast<uint32_t>(text.size() * 8);
+    std::memcpy(key.data, text.data(), text.size());
+    uint8_t v = 0;
+    // An LPM lookup returns the longest match: an exact entry must give back its own bits.
+    if (bpf_map_lookup_elem(fd, &key, &v) != 0 || v != bits) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> Sensor::VerifyMaps() {
+  Impl& im = *impl_;
+  vigil_bpf* skel = im.skel.get();
+  std::vector<std::string> tampered;
+  auto* bss = skel->bss;
+  if (std::memcmp(bss->sc_interest, im.installed_interest, sizeof(im.installed_interest)) != 0) {
+    std::memcpy(bss->sc_interest, im.installed_interest, sizeof(im.installed_interest));
+    tampered.emplace_back("syscall interest bitmap");
+  }
+  if (bss->want_procexit != im.installed_procexit) {
+    bss->want_procexit = im.installed_procexit;
+    tampered.emplace_back("procexit switch");
+  }
+  const int pfd = bpf_map__fd(skel->maps.open_prefixes);
+  const int sfd = bpf_map__fd(skel->maps.open_suffixes);
+  bool filter_bad = false;
+  if (std::memcmp(bss->opf_heads, im.installed_heads.data(), im.installed_heads.size()) != 0 ||
+      std::memcmp(bss->opf_tails, im.installed_tails.data(), im.installed_tails.size()) != 0 ||
+      !TrieMatches<vigil_opf_prefix_key>(pfd, im.installed_prefixes) ||
+      !TrieMatches<vigil_opf_suffix_key>(sfd, im.installed_suffixes)) {
+    // Rebuild with the filter off: every open is reported meanwhile.
+    __atomic_store_n(&bss->open_filter, static_cast<uint8_t>(0), __ATOMIC_SEQ_CST);
+    ClearMap<vigil_opf_prefix_key>(pfd);
+    ClearMap<vigil_opf_suffix_key>(sfd);
+    bool ok = FillTrie<vigil_opf_prefix_key>(pfd, im.installed_prefixes) == 0 &&
+              FillTrie<vigil_opf_suffix_key>(sfd, im.installed_suffixes) == 0;
+    std::memcpy(bss->opf_heads, im.installed_heads.data(), im.installed_heads.size());
+    std::memcpy(bss->opf_tails, im.installed_tails.data(), im.installed_tails.size());
+    if (!ok) im.installed_filter = 0;  // cannot restore: leave the filter off (report all)
+    filter_bad = true;
+    tampered.emplace_back("open prefilter");
+  }
+  if (filter_bad || bss->open_filter != im.installed_filter) {
+    if (!filter_bad) tampered.emplace_back("open prefilter mode");
+    __atomic_store_n(&bss->open_filter, im.installed_filter, __ATOMIC_SEQ_CST);
+  }
+  const int ofd = bpf_map__fd(skel->maps.self_objs);
+  bool objs_ok = CountKeys<uint64_t>(ofd, im.self_obj_keys.size()) == im.self_obj_keys.size();
+  for (uint64_t k : im.self_obj_keys) {
+    uint8_t v = 0;
+    if (!objs_ok) break;
+    objs_ok = bpf_map_lookup_elem(ofd, &k, &v) == 0 && v == 1;
+  }
+  if (!objs_ok) {
+    ClearMap<uint64_t>(ofd);
+    im.WriteSelfObjects();
+    tampered.emplace_back("own-object table");
+  }
+  return tampered;
+}
+
+std::vector<std::string> Sensor::FrozenMaps() const { return impl_->frozen; }
 
 void Sensor::SetInterest(const std::bitset<kEventTypeCount>& interest) {
   impl_->options.interest = interest;

@@ -4,6 +4,18 @@
 
 #include <initializer_list>
 
+// Numbers older libc headers may lack (x86_64 ABI; the same on every 64-bit arch that has
+// the generic table since 5.x).
+#if !defined(SYS_fchmodat2)
+#define SYS_fchmodat2 452
+#endif
+#if !defined(SYS_pidfd_open)
+#define SYS_pidfd_open 434
+#endif
+#if !defined(SYS_pidfd_getfd)
+#define SYS_pidfd_getfd 438
+#endif
+
 namespace vigil {
 namespace {
 
@@ -14,6 +26,7 @@ constexpr P Int(ArgId id, uint8_t i) { return P{id, P::kRawInt, i}; }
 constexpr P Res(ArgId id) { return P{id, P::kResult, 0}; }
 constexpr P Str(ArgId id, uint8_t slot) { return P{id, P::kString, slot}; }
 constexpr P Extra(ArgId id) { return P{id, P::kExtraString, 0}; }
+constexpr P FdPath(ArgId id) { return P{id, P::kFdPath, 0}; }
 
 constexpr uint8_t kNone = VIGIL_ARG_NONE;
 constexpr uint8_t kCwd = VIGIL_DIR_CWD;
@@ -23,6 +36,7 @@ struct D {
   vigil_sc_desc d{0, {kNone, kNone}, {kNone, kNone}, kNone, kNone, kNone};
   D& S0(uint8_t arg, uint8_t dir = kNone) { d.str_arg[0] = arg; d.dir_arg[0] = dir; return *this; }
   D& S1(uint8_t arg, uint8_t dir = kNone) { d.str_arg[1] = arg; d.dir_arg[1] = dir; return *this; }
+  D& ResFdPath() { d.str_arg[0] = VIGIL_STR_RES_FD; return *this; }
   D& Flags(uint8_t f) { d.flags |= f; return *this; }
   D& Tuple(uint8_t fd) { d.flags |= VIGIL_SC_TUPLE; d.fd_arg = fd; return *this; }
   D& Addr(uint8_t addr, uint8_t len, bool len_is_ptr = false) {
@@ -172,7 +186,9 @@ SyscallTable::SyscallTable() {
   add(SYS_init_module, E::kInitModule, D().S0(2), {Raw(A::kLength, 1), Str(A::kUargs, 0)});
   add(SYS_finit_module, E::kFinitModule, D().S0(1),
       {Int(A::kFd, 0), Str(A::kUargs, 0), Raw(A::kFlags, 2)});
-  add(SYS_bpf, E::kBpf, D(), {Int(A::kCmd, 0)});
+  // id (GET_FD_BY_ID, OBJ_GET_INFO_BY_FD) and whether it is one of vigil's objects: read
+  // in the probe (probes/syscalls/targets.bpf.h).
+  add(SYS_bpf, E::kBpf, D(), {Int(A::kCmd, 0), Raw(A::kObjId, 3), Raw(A::kVigilObject, 4)});
   add(SYS_prctl, E::kPrctl, D(), {Int(A::kOption, 0), Raw(A::kArg2, 1)});
   // dup*: the probe reads the socket tuple of oldfd (still open at sys_exit), so fd.* of a
   // duplicated socket needs no user-space fd table (and no open/close tracking).
@@ -188,6 +204,42 @@ SyscallTable::SyscallTable() {
   add(SYS_setns, E::kSetns, D(), {Int(A::kFd, 0), Int(A::kNstype, 1)});
   add(SYS_unshare, E::kUnshare, D(), {Raw(A::kFlags, 0)});
   add(SYS_userfaultfd, E::kUserfaultfd, D(), {Res(A::kFd), Raw(A::kFlags, 0)});
+  // Another way to the same effect (issue 13): handles instead of paths, attribute and
+  // time changes, other processes' memory and fds, executable mappings.
+  add(SYS_name_to_handle_at, E::kNameToHandleAt, D().S0(1, 0),
+      {Int(A::kDirfd, 0), Str(A::kPathname, 0), Raw(A::kFlags, 4)});
+  add(SYS_open_by_handle_at, E::kOpenByHandleAt, D().ResFdPath(),
+      {Res(A::kFd), Int(A::kMountfd, 0), Raw(A::kFlags, 2), FdPath(A::kPath)});
+  add(SYS_fchmodat2, E::kFchmodat2, D().S0(1, 0),
+      {Int(A::kDirfd, 0), Str(A::kFilename, 0), Raw(A::kMode, 2), Raw(A::kFlags, 3)});
+  add(SYS_utimensat, E::kUtimensat, D().S0(1, 0),
+      {Int(A::kDirfd, 0), Str(A::kPathname, 0), Raw(A::kFlags, 3)});
+#ifdef SYS_futimesat
+  add(SYS_futimesat, E::kFutimesat, D().S0(1, 0), {Int(A::kDirfd, 0), Str(A::kPathname, 0)});
+#endif
+  add(SYS_setxattr, E::kSetxattr, D().S0(0, kCwd).S1(1),
+      {Str(A::kPath, 0), Str(A::kName, 1), Raw(A::kSize, 3), Raw(A::kFlags, 4)});
+  add(SYS_lsetxattr, E::kLsetxattr, D().S0(0, kCwd).S1(1),
+      {Str(A::kPath, 0), Str(A::kName, 1), Raw(A::kSize, 3), Raw(A::kFlags, 4)});
+  add(SYS_fsetxattr, E::kFsetxattr, D().S0(1),
+      {Int(A::kFd, 0), Str(A::kName, 0), Raw(A::kSize, 3), Raw(A::kFlags, 4)});
+  add(SYS_process_vm_readv, E::kProcessVmReadv, D(),
+      {Int(A::kPid, 0), Raw(A::kFlags, 5)});
+  add(SYS_process_vm_writev, E::kProcessVmWritev, D(),
+      {Int(A::kPid, 0), Raw(A::kFlags, 5)});
+  add(SYS_pidfd_open, E::kPidfdOpen, D(), {Res(A::kFd), Int(A::kPid, 0), Raw(A::kFlags, 1)});
+  add(SYS_pidfd_getfd, E::kPidfdGetfd, D(),
+      {Res(A::kFd), Int(A::kPidFd, 0), Int(A::kTargetFd, 1), Raw(A::kFlags, 2),
+       Int(A::kTargetPid, 3)});  // target_pid: the pidfd's process, resolved in the probe
+  // fcntl is reported only for F_DUPFD / F_DUPFD_CLOEXEC (filtered in the kernel), as the
+  // dup it is: fd-redirection rules written for dup/dup2/dup3 see it.
+  add(SYS_fcntl, E::kDup, D().Tuple(0), {Res(A::kFd), Int(A::kOldfd, 0), Int(A::kCmd, 1)});
+  // Reported only when the mapping is made executable (PROT_EXEC, filtered in the kernel).
+  add(SYS_mmap, E::kMmap, D(),
+      {Raw(A::kAddr, 0), Raw(A::kLength, 1), Raw(A::kProt, 2), Raw(A::kFlags, 3),
+       Int(A::kFd, 4), Raw(A::kOffset, 5)});
+  add(SYS_mprotect, E::kMprotect, D(), {Raw(A::kAddr, 0), Raw(A::kLength, 1), Raw(A::kProt, 2)});
+  add(SYS_io_uring_setup, E::kIoUringSetup, D(), {Res(A::kFd), Raw(A::kEntries, 0)});
 #ifdef SYS_pipe
   add(SYS_pipe, E::kPipe, D(), {});
 #endif
@@ -208,6 +260,11 @@ SyscallTable::SyscallTable() {
 #ifdef SYS_vfork
   nr_vfork = SYS_vfork;
 #endif
+  nr_fcntl = SYS_fcntl;
+  nr_mmap = SYS_mmap;
+  nr_mprotect = SYS_mprotect;
+  nr_bpf = SYS_bpf;
+  nr_pidfd_getfd = SYS_pidfd_getfd;
 }
 
 void SyscallTable::FillDescriptors(vigil_sc_desc (&out)[VIGIL_NR_MAX]) const noexcept {

@@ -119,7 +119,7 @@ bool RenderEnum(const FlagName (&table)[N], int64_t value, CharSink* out) {
 
 bool IsOpenFamily(EventType t) noexcept {
   return t == EventType::kOpen || t == EventType::kOpenat || t == EventType::kOpenat2 ||
-         t == EventType::kCreat;
+         t == EventType::kCreat || t == EventType::kOpenByHandleAt;
 }
 
 bool IsSocketTupleEvent(EventType t) noexcept {

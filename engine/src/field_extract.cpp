@@ -274,6 +274,7 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     }
     case FieldId::kEvtRawres: return one(Num(ev.res));
     case FieldId::kEvtFailed: return one(Bool(ev.res < 0));
+    case FieldId::kEvtIsIoUring: return one(Bool(ev.io_uring));
     case FieldId::kEvtHostname: return str_or_none(ctx.hostname());
     case FieldId::kEvtIsOpenRead:
     case FieldId::kEvtIsOpenWrite:

@@ -31,6 +31,7 @@
   X(EvtBuffer, "evt.buffer", kCharbuf, kNone, "I/O buffer (not captured by vigil: <NA>).")       \
   X(EvtSource, "evt.source", kCharbuf, kNone, "Event source: always 'syscall'.")                 \
   X(EvtIsAsync, "evt.is_async", kBool, kNone, "Always false (no async events).")                 \
+  X(EvtIsIoUring, "evt.is_io_uring", kBool, kNone, "true when an io_uring request, not a syscall, did this (reported with the syscall's evt.type).") \
   X(ProcName, "proc.name", kCharbuf, kNone, "Process name (task comm).")                         \
   X(ProcExe, "proc.exe", kCharbuf, kNone, "First command line argument (argv[0]).")              \
   X(ProcExepath, "proc.exepath", kCharbuf, kNone, "Full path of the executable.")                \

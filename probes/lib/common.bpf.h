@@ -74,6 +74,8 @@ const volatile __u32 self_tgid = 0;                 /* the daemon: never traced 
 const volatile __u64 wakeup_backlog = 1 << 20;      /* force a wake-up past this */
 const volatile __u32 nr_execve = 59, nr_execveat = 322;
 const volatile __u32 nr_clone = 56, nr_clone3 = 435, nr_fork = 57, nr_vfork = 58;
+/* Calls reported only for some argument values (syscalls/arg_filter.bpf.h). */
+const volatile __u32 nr_fcntl = 72, nr_mmap = 9, nr_mprotect = 10;
 const volatile struct vigil_sc_desc sc_desc[VIGIL_NR_MAX] = {};
 
 /* Live: user space writes these through the mmaped .bss. */

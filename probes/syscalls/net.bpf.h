@@ -7,10 +7,9 @@
 #include "lib/copy.bpf.h"
 #include "lib/path.bpf.h"
 
-static __always_inline void sock_tuple(struct task_struct *task, long fd,
-                                       struct vigil_tuple *t)
+/* The endpoints of the socket behind f (nothing when f is no socket). */
+static __always_inline void sock_tuple_file(struct file *f, struct vigil_tuple *t)
 {
-  struct file *f = fd_file(task, fd);
   if (!f)
     return;
   __u16 mode = BPF_CORE_READ(f, f_inode, i_mode);
@@ -58,6 +57,12 @@ static __always_inline void sock_tuple(struct task_struct *task, long fd,
   }
   t->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
   t->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+}
+
+static __always_inline void sock_tuple(struct task_struct *task, long fd,
+                                       struct vigil_tuple *t)
+{
+  sock_tuple_file(fd_file(task, fd), t);
 }
 
 /* Fills missing remote details from the user's sockaddr (failed / unconnected calls). */

@@ -52,3 +52,17 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
   r->str_len[slot * 2 + 1] = dlen;
   return written + dlen;
 }
+
+/* The path of the file behind fd (the call's result: open_by_handle_at has no path
+ * argument) into string slot 0, walked in the kernel. Returns the bytes written. */
+static __always_inline __u32 put_fd_path(struct vigil_sys_rec *r, char *data, __u32 pos,
+                                         struct task_struct *task, long fd, char *pbuf)
+{
+  struct file *f = fd_file(task, fd);
+  struct path p;
+  if (!f || bpf_core_read(&p, sizeof(p), &f->f_path))
+    return 0;
+  __u32 len = put_path(data, pos, &p, pbuf);
+  r->str_len[0] = len;
+  return len;
+}

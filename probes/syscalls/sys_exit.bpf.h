@@ -12,6 +12,8 @@
 #include "syscalls/net.bpf.h"
 #include "syscalls/paths.bpf.h"
 #include "syscalls/open_prefilter.bpf.h"
+#include "syscalls/arg_filter.bpf.h"
+#include "syscalls/targets.bpf.h"
 
 /* btf: regs is a trusted BTF pointer (tp_btf) and can be read directly. */
 static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr, bool btf)
@@ -20,6 +22,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     return 0;
   __u64 id = bpf_get_current_pid_tgid();
   if ((id >> 32) == self_tgid)
+    return 0;
+  if (!args_wanted(regs, nr, btf))
     return 0;
   __u8 dflags = sc_desc[nr].flags;
   if ((dflags & VIGIL_SC_SKIP_SUCCESS) && ret >= 0) {
@@ -68,6 +72,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     r->args[3] = how[1];
   }
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  if (nr == nr_bpf || nr == nr_pidfd_getfd)
+    resolve_targets(task, nr, r);
   char *data = (char *)(r + 1);
   __u32 pos = 0;
   if (dflags & VIGIL_SC_TUPLE) {
@@ -92,6 +98,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     pos = sizeof(struct vigil_tuple);
   }
   char *pbuf = get_pathbuf();
+  if (sc_desc[nr].str_arg[0] == VIGIL_STR_RES_FD)
+    pos += put_fd_path(r, data, pos, task, ret, pbuf);
   pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], sc_desc[nr].dir_arg[0], 0, task,
                        pbuf);
   pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[1], sc_desc[nr].dir_arg[1], 1, task,

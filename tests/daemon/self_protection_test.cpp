@@ -166,5 +166,57 @@ TEST_F(SelfProtection, BpfGetByIdFires) {
   EXPECT_TRUE(Fired(load).empty());
 }
 
+TEST_F(SelfProtection, BpfAccessToVigilsOwnObjectIsCritical) {
+  Event ev = Base(EventType::kBpf);
+  ev.AddNum(ArgId::kCmd, 14 /*BPF_MAP_GET_FD_BY_ID*/);
+  ev.AddNum(ArgId::kObjId, 77);
+  ev.AddNum(ArgId::kVigilObject, 1);
+  std::vector<std::string> fired = Fired(ev);
+  EXPECT_EQ(fired, (std::vector<std::string>{"vigil tampering: BPF objects taken by id",
+                                             "vigil tampering: vigil's BPF objects accessed"}));
+  Event info = Base(EventType::kBpf);
+  info.AddNum(ArgId::kCmd, 15 /*BPF_OBJ_GET_INFO_BY_FD*/);
+  info.AddNum(ArgId::kObjId, 77);
+  info.AddNum(ArgId::kVigilObject, 1);
+  EXPECT_EQ(Fired(info), std::vector<std::string>{"vigil tampering: vigil's BPF objects accessed"});
+  Event other = Base(EventType::kBpf);
+  other.AddNum(ArgId::kCmd, 15);
+  other.AddNum(ArgId::kObjId, 78);
+  other.AddNum(ArgId::kVigilObject, 0);
+  EXPECT_TRUE(Fired(other).empty());
+}
+
+TEST_F(SelfProtection, DaemonMemoryAndFdAccessFires) {
+  const std::vector<std::string> want{"vigil tampering: daemon memory or file descriptors accessed"};
+  Event vm = Base(EventType::kProcessVmWritev);
+  vm.AddNum(ArgId::kPid, 4242);
+  EXPECT_EQ(Fired(vm), want);
+  Event vm_other = Base(EventType::kProcessVmReadv);
+  vm_other.AddNum(ArgId::kPid, 4243);
+  EXPECT_TRUE(Fired(vm_other).empty());
+  Event getfd = Base(EventType::kPidfdGetfd);
+  getfd.res = 5;
+  getfd.AddNum(ArgId::kFd, 5);
+  getfd.AddNum(ArgId::kPidFd, 4);
+  getfd.AddNum(ArgId::kTargetFd, 9);
+  getfd.AddNum(ArgId::kFlags, 0);
+  getfd.AddNum(ArgId::kTargetPid, 4242);
+  EXPECT_EQ(Fired(getfd), want);
+  Event mem = Base(EventType::kOpenat);
+  mem.res = 3;
+  mem.AddNum(ArgId::kFd, 3);
+  mem.AddNum(ArgId::kDirfd, -100);
+  mem.AddStr(ArgId::kName, "/proc/4242/mem");
+  mem.AddNum(ArgId::kFlags, O_RDWR);
+  EXPECT_EQ(Fired(mem), want);
+  Event maps = Base(EventType::kOpenat);
+  maps.res = 3;
+  maps.AddNum(ArgId::kFd, 3);
+  maps.AddNum(ArgId::kDirfd, -100);
+  maps.AddStr(ArgId::kName, "/proc/4242/status");
+  maps.AddNum(ArgId::kFlags, O_RDONLY);
+  EXPECT_TRUE(Fired(maps).empty());
+}
+
 }  // namespace
 }  // namespace vigil

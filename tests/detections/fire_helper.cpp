@@ -14,6 +14,8 @@
 //   fire_helper tty-spawn <pty> <path> [argv0 args...] fork + setsid + controlling tty + execv
 //   fire_helper packet-socket               socket(AF_PACKET, SOCK_RAW)
 //   fire_helper redirect-stdout             loopback TCP connection, dup2(socket, 1)
+//   fire_helper redirect-stdout-fcntl       the same with close(1) + fcntl(socket, F_DUPFD, 1)
+//   fire_helper uring-read <path>           IORING_OP_OPENAT(path, O_RDONLY) through io_uring
 //   fire_helper module                      finit_module(/dev/null) (fails: not a module)
 //   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
 //   fire_helper traceme                     PTRACE_TRACEME
@@ -22,6 +24,7 @@
 // like finit_module, still counts), 2 on usage errors, 3 when setup failed.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <liburing.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -130,6 +133,55 @@ int RedirectStdout() {
   return 0;
 }
 
+// Like RedirectStdout, with fcntl(F_DUPFD) instead of dup2 (the same technique to a rule).
+int RedirectStdoutFcntl() {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  if (listener < 0) return Fail("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(listener, 1) != 0 ||
+      getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return Fail("listen");
+  }
+  int conn = socket(AF_INET, SOCK_STREAM, 0);
+  if (conn < 0) return Fail("socket");
+  if (connect(conn, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return Fail("connect");
+  }
+  int saved = dup(1);
+  close(1);
+  if (fcntl(conn, F_DUPFD, 1) != 1) return Fail("fcntl F_DUPFD");
+  dup2(saved, 1);
+  close(saved);
+  close(conn);
+  close(listener);
+  return 0;
+}
+
+// Opens path for reading through io_uring (no open syscall), reads a byte, closes it.
+int UringRead(const char* path) {
+  io_uring ring{};
+  if (io_uring_queue_init(4, &ring, 0) != 0) return Fail("io_uring_queue_init");
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_openat(sqe, AT_FDCWD, path, O_RDONLY, 0);
+  io_uring_cqe* cqe = nullptr;
+  if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe) != 0) return Fail("submit");
+  int fd = cqe->res;
+  io_uring_cqe_seen(&ring, cqe);
+  io_uring_queue_exit(&ring);
+  if (fd < 0) {
+    errno = -fd;
+    return Fail("io_uring openat");
+  }
+  char c;
+  if (read(fd, &c, 1) < 0) return Fail("read");
+  close(fd);
+  return 0;
+}
+
 int Module() {
   int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Fail("open /dev/null");
@@ -225,6 +277,8 @@ int main(int argc, char** argv) {
   }
   if (action == "packet-socket") return PacketSocket();
   if (action == "redirect-stdout") return RedirectStdout();
+  if (action == "redirect-stdout-fcntl") return RedirectStdoutFcntl();
+  if (action == "uring-read" && argc == 3) return UringRead(argv[2]);
   if (action == "module") return Module();
   if (action == "ptrace-attach") return PtraceAttach();
   if (action == "traceme") return Traceme();

@@ -164,6 +164,18 @@ TEST_F(UpstreamRulesFire, ReadSensitiveFileUntrusted) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
 }
 
+TEST_F(UpstreamRulesFire, ReadSensitiveFileUntrustedThroughIoUring) {
+  // IORING_OP_OPENAT is no syscall: the probe reports it as openat (evt.is_io_uring), so the
+  // rule written for open/openat fires unchanged.
+  std::string reader = Helper("vigil-reader");
+  int code = -1;
+  pid_t root =
+      RunTree([&] { return Exec(reader, {"vigil-reader", "uring-read", "/etc/shadow"}); }, &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kUntrusted});
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
+}
+
 TEST_F(UpstreamRulesFire, ReadSensitiveFileThroughDotDotPath) {
   // fd.name is normalised as in Falco: /tmp/../etc/shadow is /etc/shadow (sensitive_files);
   // one "../" is not a directory traversal (that macro needs two).
@@ -494,6 +506,19 @@ TEST_F(UpstreamRulesFire, RedirectStdoutToNetworkConnectionInContainer) {
         return Exec(shell, {"vigil-revshell", "redirect-stdout"});
       },
       &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kRedirectStdout}, {}, box.short_id());
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.type"), "ipv4");
+}
+
+TEST_F(UpstreamRulesFire, RedirectStdoutViaFcntlDupfdInContainer) {
+  // fcntl(F_DUPFD) is reported as dup: the rule written for dup/dup2/dup3 fires.
+  Sandbox box;
+  ASSERT_TRUE(box.ok()) << box.cgroup_dir();
+  std::string shell = Helper("vigil-revshell");
+  int code = -1;
+  pid_t root = RunInContainer(
+      box, [&] { return Exec(shell, {"vigil-revshell", "redirect-stdout-fcntl"}); }, &code);
   ASSERT_EQ(code, 0);
   auto alerts = ExpectExactly(root, {kRedirectStdout}, {}, box.short_id());
   for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.type"), "ipv4");

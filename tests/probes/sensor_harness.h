@@ -45,6 +45,7 @@ struct OwnedEvent {
   bool has_fork = false;
   ForkInfo fork;
   int32_t exit_code = 0;
+  bool io_uring = false;
   mutable ExecInfo exec_view_;  // rebuilt by AsEvent(): views into this object's strings
 
   explicit OwnedEvent(const Event& ev) {
@@ -78,6 +79,7 @@ struct OwnedEvent {
       fork = *ev.fork;
     }
     exit_code = ev.exit_code;
+    io_uring = ev.io_uring;
   }
   // A view of this copy as an Event (valid while this object lives, unchanged).
   Event AsEvent() const {
@@ -104,6 +106,7 @@ struct OwnedEvent {
     ev.exec = has_exec ? &exec_view_ : nullptr;
     ev.fork = has_fork ? &fork : nullptr;
     ev.exit_code = exit_code;
+    ev.io_uring = io_uring;
     return ev;
   }
   const OwnedArg* Find(ArgId id) const {

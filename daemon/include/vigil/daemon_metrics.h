@@ -24,6 +24,8 @@ class DaemonMetrics {
   std::atomic<uint64_t> eval_max_ns{0};     // slowest sampled evaluation
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
+  std::atomic<uint64_t> map_tamper{0};      // probe maps found modified (and restored)
+  std::atomic<uint64_t> canary_silences{0}; // times the canary stopped arriving
   std::atomic<uint64_t> rules_loaded{0};
   std::atomic<uint64_t> rules_skipped{0};   // invalid rules left out (engine.skip_invalid_rules)
   std::atomic<uint64_t> processes{0};

@@ -1,6 +1,8 @@
 // self_protection.h — built-in rules that watch for tampering with the running daemon:
 // ptrace of vigil, signals sent to it, writes/renames/deletes of its configuration, rules
-// and binary, and other processes grabbing its BPF programs/links by id.
+// and binary, other processes grabbing BPF programs/links by id (vigil's own: critical),
+// reading or writing its memory (process_vm_*, /proc/<pid>/mem) or taking its fds
+// (pidfd_getfd).
 // Generated at start-up (and on reload) with the daemon's pid and paths, loaded after the
 // user's rules. Cold path; pure function.
 #pragma once
@@ -25,6 +27,6 @@ std::string SelfProtectionRules(const SelfProtectionTargets& targets);
 // The document name used in diagnostics for the generated rules.
 inline constexpr const char* kSelfProtectionDocName = "<vigil self-protection>";
 // How many rules SelfProtectionRules() generates.
-inline constexpr std::size_t kSelfProtectionRuleCount = 4;
+inline constexpr std::size_t kSelfProtectionRuleCount = 6;
 
 }  // namespace vigil

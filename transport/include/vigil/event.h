@@ -31,7 +31,10 @@ namespace vigil {
   X(kCapInheritable, "cap_inheritable") X(kStatus, "status") X(kUargs, "uargs")             \
   X(kExe, "exe") X(kArgs, "args") X(kCwd, "cwd") X(kResOrFd, "res_or_fd")              \
   X(kLinkdirfd, "linkdirfd") X(kOlddir, "olddir") X(kNewdir, "newdir")                     \
-  X(kPathname, "pathname") X(kDir, "dir") X(kRet, "ret")
+  X(kPathname, "pathname") X(kDir, "dir") X(kRet, "ret")                                   \
+  X(kMountfd, "mountfd") X(kPidFd, "pid_fd") X(kTargetFd, "target_fd") X(kProt, "prot")    \
+  X(kOffset, "offset") X(kTargetPid, "target_pid") X(kEntries, "entries")     \
+  X(kObjId, "id") X(kVigilObject, "vigil_object")
 
 enum class ArgId : uint8_t {
 #define VIGIL_X_ARG(e, n) e,
@@ -102,6 +105,7 @@ struct Event {
   const ExecInfo* exec = nullptr;  // execve/execveat success only
   const ForkInfo* fork = nullptr;  // clone family only
   int32_t exit_code = 0;       // procexit
+  bool io_uring = false;       // an io_uring request reported as this syscall type
 
   const Arg* Find(ArgId id) const noexcept {
     for (uint8_t i = 0; i < nargs; ++i)

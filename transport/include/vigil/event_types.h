@@ -35,6 +35,12 @@ namespace vigil {
   X(kKill, "kill") X(kTkill, "tkill") X(kTgkill, "tgkill")                                 \
   X(kSetns, "setns") X(kUnshare, "unshare") X(kChdir, "chdir") X(kFchdir, "fchdir")        \
   X(kUserfaultfd, "userfaultfd") X(kPipe, "pipe") X(kPipe2, "pipe2")                       \
+  X(kNameToHandleAt, "name_to_handle_at") X(kOpenByHandleAt, "open_by_handle_at")         \
+  X(kFchmodat2, "fchmodat2") X(kUtimensat, "utimensat") X(kFutimesat, "futimesat")         \
+  X(kSetxattr, "setxattr") X(kLsetxattr, "lsetxattr") X(kFsetxattr, "fsetxattr")           \
+  X(kProcessVmReadv, "process_vm_readv") X(kProcessVmWritev, "process_vm_writev")          \
+  X(kPidfdOpen, "pidfd_open") X(kPidfdGetfd, "pidfd_getfd")                                \
+  X(kMmap, "mmap") X(kMprotect, "mprotect") X(kIoUringSetup, "io_uring_setup")            \
   X(kDropped, "drop")
 
 enum class EventType : uint16_t {

@@ -68,6 +68,14 @@ class Sensor {
   // of events delivered, or a negative errno on error. Interrupted waits return 0.
   int Poll(int timeout_ms, const std::function<void(const Event&)>& on_event);
 
+  // Compares the maps this process updates at run time (interest bitmap, procexit switch,
+  // open prefilter tries, bitmaps and mode, the own-object table) with what it installed,
+  // restores every difference and returns the names of the parts that differed (empty when
+  // nothing was tampered with). Cold path (a few map reads; call about once a second).
+  std::vector<std::string> VerifyMaps();
+  // Maps frozen after load (BPF_MAP_FREEZE): no process can write them through bpf().
+  std::vector<std::string> FrozenMaps() const;
+
   SensorStats Stats() const;
   std::string_view hook_mode() const noexcept;
   int64_t boot_to_wall_ns() const noexcept;

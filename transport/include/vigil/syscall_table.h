@@ -25,6 +25,7 @@ struct ParamSource {
     kResult,   // the syscall result (fd returned by open/accept/dup2...)
     kString,   // string slot `index` (0 or 1), joined with its dir when relative
     kExtraString,  // the extra string in the dir1 slot (mount's source)
+    kFdPath,   // string slot 0 holding the kernel-resolved path of the returned fd
   };
   ArgId id = ArgId::kCount;
   Kind kind = kNone;
@@ -61,6 +62,10 @@ class SyscallTable {
   // Syscall numbers of the clone family / exec family (fork/exec hooks).
   int nr_execve = -1, nr_execveat = -1, nr_clone = -1, nr_clone3 = -1, nr_fork = -1,
       nr_vfork = -1;
+  // Calls the probe filters by argument (fcntl: F_DUPFD*; mmap/mprotect: PROT_EXEC).
+  int nr_fcntl = -1, nr_mmap = -1, nr_mprotect = -1;
+  // Calls whose target the probe resolves (bpf object ids, pidfd_getfd's process).
+  int nr_bpf = -1, nr_pidfd_getfd = -1;
 
   const std::vector<SyscallSpec>& specs() const noexcept { return specs_; }
 

@@ -1,0 +1,41 @@
+#include "vigil/canary.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace vigil {
+
+Canary::~Canary() {
+  for (pid_t p : unreaped_) waitpid(p, nullptr, 0);
+}
+
+void Canary::Tick(Clock::time_point now) {
+  std::erase_if(unreaped_, [](pid_t p) { return waitpid(p, nullptr, WNOHANG) != 0; });
+  if (now < next_) return;
+  next_ = now + kInterval;
+  pid_t pid = fork();
+  if (pid == 0) _exit(0);  // the child only exits: async-signal-safe after fork
+  if (pid > 0) {
+    pending_ = pid;
+    unreaped_.push_back(pid);
+    ++sent_;
+    ++unanswered_;
+  }
+}
+
+bool Canary::SilenceStarted(Clock::time_point now) {
+  if (silent_ || unanswered_ < kUnansweredMin || now - last_seen_ < kSilentAfter) return false;
+  silent_ = true;
+  seen_at_silence_ = seen_;
+  return true;
+}
+
+bool Canary::Recovered() {
+  if (!silent_ || seen_ == seen_at_silence_) return false;
+  silent_ = false;
+  return true;
+}
+
+}  // namespace vigil
