@@ -38,8 +38,9 @@ std::string GlobLiteralPrefix(const std::string& g) {
   return stop == std::string::npos ? g : g.substr(0, stop);
 }
 
-// `fd.nameraw contains ../`, `glob *../*`: only paths with ".." match, and the probe reports
-// every such path unfiltered (so the check needs no pattern).
+// `fd.name contains ..`, `glob *..*`: only paths with ".." match, and the probe reports
+// every such path unfiltered, the kernel's path of an opened file included (so the check
+// needs no pattern).
 bool ContainsDotDot(const CheckNode& c) {
   if (c.op != CmpOp::kContains && c.op != CmpOp::kGlob) return false;
   if (c.operands.empty()) return false;
@@ -65,8 +66,9 @@ PathNeed CheckNeed(const CheckNode& c) {
   };
   bool ok = false;
   switch (f.id) {
+    // fd.nameraw is the caller's string: after a successful open the probe judges the
+    // kernel's path instead, so a condition on the raw string gives no usable pattern (Any).
     case FieldId::kFdName:
-    case FieldId::kFdNameraw:  // equal to fd.name for the absolute, normalised paths filtered
       if (ContainsDotDot(c)) return PathNeed::Never();
       if (c.op == CmpOp::kEq || c.op == CmpOp::kStartsWith || list) {
         ok = each([&](const std::string& s) { need.prefixes.push_back(s); });
