@@ -191,6 +191,7 @@ enum vigil_opf_value {
 enum vigil_opf_mode {
   VIGIL_OPF_ON = 1 << 0,          /* filter opens (off: report every open) */
   VIGIL_OPF_ALL_WRITES = 1 << 1,  /* report every open for writing */
+  VIGIL_OPF_RAW_DOTDOT = 1 << 2,  /* report every open whose caller string contains ".." */
 };
 
 /* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). */

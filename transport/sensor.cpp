@@ -324,7 +324,8 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
     if (error) *error = ErrnoText("open prefilter: fill path tries", err);
     return false;
   }
-  uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0);
+  uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0) |
+                 (filter.raw_dotdot ? VIGIL_OPF_RAW_DOTDOT : 0);
   __atomic_store_n(&skel->bss->open_filter, mode, __ATOMIC_SEQ_CST);
   return true;
 }

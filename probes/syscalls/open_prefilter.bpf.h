@@ -149,16 +149,40 @@ static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dfl
   return open_path_wanted(call_arg(regs, cargs, parg, btf), write, 0) != 0;
 }
 
+/* 1 when the user string at upath contains ".." or cannot be checked (unreadable, 255
+ * bytes or more). A global function: the verifier checks it once. */
+__noinline int open_raw_dotdot(__u64 upath)
+{
+  __u8 raw[VIGIL_OPF_PREFIX_MAX];
+  long n = bpf_probe_read_user_str(raw, sizeof(raw), (void *)upath);
+  if (n <= 1)
+    return n == 1 ? 0 : 1;
+  if (n >= (long)sizeof(raw))
+    return 1;
+  for (__u32 i = 0; i < VIGIL_OPF_PREFIX_MAX - 1; i++) {
+    __u8 c = raw[i];
+    if (c == 0)
+      break;
+    if (c == '.' && raw[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)] == '.')
+      return 1;
+  }
+  return 0;
+}
+
 /* False when the open prefilter drops a successful open of the file the kernel opened: its
  * walked path (at pbuf_off in the per-CPU path buffer, NUL-terminated, absolute and
  * normalised; relative opens are
  * resolved too) and its real open mode (FMODE_WRITE). A truncated walk is always reported. */
-static __always_inline bool open_file_wanted(__u32 pbuf_off, bool write, bool truncated)
+static __always_inline bool open_file_wanted(__u32 pbuf_off, bool write, bool truncated,
+                                             __u64 upath)
 {
   __u8 mode = open_filter;
   if (!(mode & VIGIL_OPF_ON) || truncated)
     return true;
   if (write && (mode & VIGIL_OPF_ALL_WRITES))
     return true;
-  return open_path_wanted(pbuf_off, write, 1) != 0;
+  if (open_path_wanted(pbuf_off, write, 1))
+    return true;
+  /* a rule tests the caller's string for ".." (fd.nameraw contains '../') */
+  return (mode & VIGIL_OPF_RAW_DOTDOT) && open_raw_dotdot(upath);
 }

@@ -49,8 +49,11 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   /* A successful open: the file the kernel opened decides (lib/file.bpf.h). */
   struct kfile kf = {};
   bool has_file = is_open && ret >= 0 && resolve_fd_file(task, ret, pbuf, &kf);
+  __u8 parg = sc_desc[nr].str_arg[0];
+  if (parg > 5)
+    parg = 0;
   if (has_file && pbuf &&
-      !open_file_wanted(kf.start, kf.write, kf.truncated)) {
+      !open_file_wanted(kf.start, kf.write, kf.truncated, call_arg(regs, cargs, parg, btf))) {
     scratch_unlock(busy);
     count(4);
     return 0;

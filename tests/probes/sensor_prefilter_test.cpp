@@ -134,6 +134,20 @@ TEST_F(SensorPrefilter, JudgesTheFileTheKernelOpenedNotTheCallersString) {
                                         "/watched/file", "/watched/missing"}));
 }
 
+TEST_F(SensorPrefilter, RawDotDotModeReportsStringsWithDotDot) {
+  // A rule on fd.nameraw contains '../' (upstream's directory traversal rule): opens whose
+  // caller string has ".." are reported whatever file they reach.
+  OpenPrefilter f = Filter();
+  f.raw_dotdot = true;
+  std::string error;
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(f, &error)) << error;
+  testing::Drain(*sensor_);
+  testing::LogOf(*sensor_).clear();
+  Open(dir_ + "/watched/../other/file", O_RDONLY);
+  Open(dir_ + "/other/file", O_RDONLY);
+  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/other/file"}));
+}
+
 TEST_F(SensorPrefilter, AllWritesAndSwitchingOffReportEverything) {
   std::string error;
   ASSERT_TRUE(sensor_->SetOpenPrefilter(Filter(/*all_writes=*/true), &error)) << error;
