@@ -19,6 +19,7 @@
  *   lib/path.bpf.h              dentry walk to the root, fd -> struct file
  *   lib/cgroup.bpf.h            cgroup path from kernfs
  *   lib/syscall.bpf.h           syscall number, args, interest bitmap
+ *   lib/compat.bpf.h            32-bit (i386 ABI) calls: detection and translation
  *   process/exec.bpf.h          exec records
  *   process/fork_exit.bpf.h     fork and exit records
  *   syscalls/net.bpf.h          socket tuples
@@ -40,18 +41,32 @@ char LICENSE[] SEC("license") = "GPL";
 SEC("tp_btf/sys_exit")
 int BPF_PROG(vigil_sys_exit_btf, struct pt_regs *regs, long ret)
 {
-  long nr = regs->orig_ax;
+  __u64 cargs[6];
+  const __u64 *ca = 0;
+  long nr;
+  if (current_is_compat(true)) {
+    nr = compat_syscall(regs, cargs);
+    ca = cargs;
+  } else {
+    nr = regs->orig_ax;
+  }
   if (nr < 0 || nr >= VIGIL_NR_MAX)
     return 0;
-  return on_sys_exit(regs, ret, (__u32)nr, true);
+  return on_sys_exit(regs, ret, (__u32)nr, true, ca);
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(vigil_sys_enter_btf, struct pt_regs *regs, long id)
 {
+  __u64 cargs[6];
+  const __u64 *ca = 0;
+  if (current_is_compat(true)) {
+    id = compat_syscall(regs, cargs);
+    ca = cargs;
+  }
   if (id < 0 || id >= VIGIL_NR_MAX)
     return 0;
-  return on_sys_enter(regs, (__u32)id);
+  return on_sys_enter(regs, (__u32)id, ca);
 }
 
 SEC("tp_btf/sched_process_exec")
@@ -89,18 +104,32 @@ int BPF_PROG(vigil_iou_complete_btf, struct io_ring_ctx *ring, void *req, struct
 SEC("raw_tp/sys_exit")
 int BPF_PROG(vigil_sys_exit_raw, struct pt_regs *regs, long ret)
 {
-  long nr = BPF_CORE_READ(regs, orig_ax);
+  __u64 cargs[6];
+  const __u64 *ca = 0;
+  long nr;
+  if (current_is_compat(false)) {
+    nr = compat_syscall(regs, cargs);
+    ca = cargs;
+  } else {
+    nr = BPF_CORE_READ(regs, orig_ax);
+  }
   if (nr < 0 || nr >= VIGIL_NR_MAX)
     return 0;
-  return on_sys_exit(regs, ret, (__u32)nr, false);
+  return on_sys_exit(regs, ret, (__u32)nr, false, ca);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(vigil_sys_enter_raw, struct pt_regs *regs, long id)
 {
+  __u64 cargs[6];
+  const __u64 *ca = 0;
+  if (current_is_compat(false)) {
+    id = compat_syscall(regs, cargs);
+    ca = cargs;
+  }
   if (id < 0 || id >= VIGIL_NR_MAX)
     return 0;
-  return on_sys_enter(regs, (__u32)id);
+  return on_sys_enter(regs, (__u32)id, ca);
 }
 
 SEC("raw_tp/sched_process_exec")

@@ -11,10 +11,15 @@
 #include <linux/types.h>
 #endif
 
-#define VIGIL_WIRE_VERSION 2
+#define VIGIL_WIRE_VERSION 3
 
 /* Syscall numbers the probes consider (array sizes); larger numbers are ignored. */
 #define VIGIL_NR_MAX 512
+
+/* Compat (i386) translation tables (probes/lib/compat.bpf.h): an entry with no native
+ * equivalent vigil traces, and the number of socketcall call numbers the table covers. */
+#define VIGIL_COMPAT_NONE 0xffff
+#define VIGIL_SOCKETCALL_MAX 32
 
 enum vigil_rec_type {
   VIGIL_REC_EXEC = 1,    /* sched_process_exec: struct vigil_exec_rec */
@@ -84,10 +89,19 @@ enum vigil_sys_flags {
   VIGIL_SYS_HAS_TUPLE = 1 << 0,  /* data starts with struct vigil_tuple */
   VIGIL_SYS_TRUNCATED = 1 << 1,  /* a string was cut at VIGIL_STR_MAX */
   VIGIL_SYS_ENTER_ARGS = 1 << 2, /* args come from sys_enter */
-  VIGIL_SYS_IO_URING = 1 << 3,   /* an io_uring request reported as the syscall nr */
+  VIGIL_SYS_COMPAT = 1 << 3,     /* a 32-bit (i386 ABI) call: nr is the native number of
+                                    the same event type, args the 32-bit arguments */
+  VIGIL_SYS_FILE = 1 << 4,       /* open family success: the str1 slot holds the path of the
+                                    file the kernel opened (walked from the struct file behind
+                                    the returned fd), dev/ino are set; str0 is the caller's
+                                    raw string (dir0 empty) */
+  VIGIL_SYS_FILE_TRUNCATED = 1 << 5, /* that walk stopped before the root (deeper than the
+                                    walk cap or longer than PATH_MAX): str1 holds the path's
+                                    last components only */
+  VIGIL_SYS_IO_URING = 1 << 6,   /* an io_uring request reported as the syscall nr */
 };
 
-#define VIGIL_STR_MAX 2048  /* per string slot, power of two */
+#define VIGIL_STR_MAX 4096  /* per string slot (PATH_MAX), power of two */
 
 /* data[] holds, in order: the tuple (if VIGIL_SYS_HAS_TUPLE), then str_len[0..3] bytes
  * of the strings str0, dir0, str1, dir1 (no NULs). dirN is the directory a relative strN
@@ -100,6 +114,9 @@ struct vigil_sys_rec {
   __u32 pad;
   __s64 res;
   __u64 args[6];
+  __u64 ino;        /* VIGIL_SYS_FILE: inode of the opened file */
+  __u32 dev;        /* VIGIL_SYS_FILE: kernel dev_t (MAJOR << 20 | MINOR) */
+  __u32 pad2;
 };
 
 /* ---- process life cycle ------------------------------------------------------------ */
@@ -107,12 +124,14 @@ struct vigil_sys_rec {
 struct vigil_fork_rec {
   struct vigil_hdr hdr;  /* the parent */
   __u16 nr;              /* clone / clone3 / fork / vfork (syscall of the parent) */
-  __u16 pad;
+  __u16 rflags;          /* VIGIL_FORK_COMPAT: the parent's call was 32-bit */
   __u32 child_tid;
   __u32 child_tgid;
   __u32 child_vtid;
   __u64 flags;           /* clone flags */
 };
+
+#define VIGIL_FORK_COMPAT 1
 
 struct vigil_exit_rec {
   struct vigil_hdr hdr;
@@ -125,6 +144,7 @@ enum vigil_exec_flags {
   VIGIL_EXEC_MEMFD = 1 << 1,
   VIGIL_EXEC_UPPER = 1 << 2,
   VIGIL_EXEC_TRUNCATED = 1 << 3,
+  VIGIL_EXEC_COMPAT = 1 << 4,    /* the exec'ing call was 32-bit (nr translated) */
 };
 
 #define VIGIL_ARGS_MAX 4096  /* argv bytes, power of two */
@@ -174,6 +194,7 @@ enum vigil_opf_value {
 enum vigil_opf_mode {
   VIGIL_OPF_ON = 1 << 0,          /* filter opens (off: report every open) */
   VIGIL_OPF_ALL_WRITES = 1 << 1,  /* report every open for writing */
+  VIGIL_OPF_RAW_DOTDOT = 1 << 2,  /* report every open whose caller string contains ".." */
 };
 
 /* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). */
@@ -191,7 +212,7 @@ struct vigil_counters {
 #define VIGIL_STATIC_ASSERT _Static_assert
 #endif
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_hdr) == 24, "vigil_hdr layout");
-VIGIL_STATIC_ASSERT(sizeof(struct vigil_sys_rec) == 96, "vigil_sys_rec layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_sys_rec) == 112, "vigil_sys_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_tuple) == 148, "vigil_tuple layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_fork_rec) == 48, "vigil_fork_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_exit_rec) == 32, "vigil_exit_rec layout");

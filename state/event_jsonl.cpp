@@ -173,6 +173,7 @@ void ParseImpl(std::string_view line, ParsedEvent* out) {
   ev.type = *type;
   ev.ts_ns = f.Get<uint64_t>("evt.time", 0);
   ev.res = f.Get<int64_t>("evt.res", 0);
+  ev.is_compat = f.Get<bool>("evt.is_compat", false);
   ev.cpu = f.Get<uint32_t>("evt.cpu", 0);
   ev.tgid = f.Get<uint32_t>("proc.pid", 0);
   ev.tid = f.Get<uint32_t>("thread.tid", ev.tgid);
@@ -303,6 +304,7 @@ void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, st
   j["evt.type"] = std::string(EventTypeName(ev.type));
   j["evt.time"] = ev.ts_ns;
   j["evt.res"] = ev.res;
+  if (ev.is_compat) j["evt.is_compat"] = true;
   j["evt.cpu"] = ev.cpu;
   j["proc.pid"] = ev.tgid;
   j["thread.tid"] = ev.tid;

@@ -1,6 +1,7 @@
 #include "vigil/record_decoder.h"
 
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <cstring>
@@ -34,6 +35,10 @@ void FillHeader(const vigil_hdr& h, int64_t offset, Event* out) noexcept {
 void ResetEvent(Event* out) noexcept {
   out->type = EventType::kUnknown;
   out->res = 0;
+  out->is_compat = false;
+  out->file_resolved = false;
+  out->path_truncated = false;
+  out->raw_path = {};
   out->nargs = 0;
   out->has_tuple = false;
   out->tuple = SockTuple{};
@@ -86,6 +91,19 @@ std::string_view JoinPath(std::string_view dir, std::string_view rel, char* buf,
   return std::string_view(buf, n);
 }
 
+std::string_view RecordDecoder::TruncatedPath(std::string_view tail) noexcept {
+  // The walk stopped before the root: "<truncated>" keeps the tail from reading as an
+  // absolute path it is not (it can only be a suffix of the real one).
+  static constexpr std::string_view kMark = "<truncated>";
+  std::size_t room = arena_.size() - arena_used_;
+  if (room < kMark.size() + tail.size()) return kMark;
+  char* dst = arena_.data() + arena_used_;
+  std::memcpy(dst, kMark.data(), kMark.size());
+  std::memcpy(dst + kMark.size(), tail.data(), tail.size());
+  arena_used_ += kMark.size() + tail.size();
+  return std::string_view(dst, kMark.size() + tail.size());
+}
+
 std::string_view RecordDecoder::Resolve(std::string_view dir, std::string_view rel) noexcept {
   if (dir.empty()) return rel;
   std::size_t room = arena_.size() - arena_used_;
@@ -126,6 +144,7 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
   out->type = spec->type;
   out->res = r.res;
   out->io_uring = (r.flags & VIGIL_SYS_IO_URING) != 0;
+  out->is_compat = (r.flags & VIGIL_SYS_COMPAT) != 0;
 
   std::size_t pos = 0;
   if (r.flags & VIGIL_SYS_HAS_TUPLE) {
@@ -162,6 +181,17 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
   const bool extra = (spec->desc.dir_arg[1] & 0xf8) == VIGIL_DIR_EXTRA;
   std::string_view resolved[2] = {Resolve(strs[1], strs[0]),
                                   extra ? strs[2] : Resolve(strs[3], strs[2])};
+  if (r.flags & VIGIL_SYS_FILE) {
+    // The file the kernel opened names the event; the caller's string stays raw.
+    out->file_resolved = true;
+    out->raw_path = strs[0];
+    if (r.flags & VIGIL_SYS_FILE_TRUNCATED) {
+      out->path_truncated = true;
+      resolved[0] = TruncatedPath(strs[2]);
+    } else {
+      resolved[0] = strs[2];
+    }
+  }
 
   for (const ParamSource& ps : spec->params) {
     switch (ps.kind) {
@@ -178,6 +208,12 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
       case ParamSource::kFdPath: out->AddStr(ps.id, strs[0]); break;
     }
   }
+  if (r.flags & VIGIL_SYS_FILE) {
+    // Falco's open exit arguments: dev as user space sees it (stat's st_dev), inode.
+    const uint32_t major = r.dev >> 20, minor = r.dev & 0xfffff;
+    out->AddNum(ArgId::kDev, static_cast<int64_t>(makedev(major, minor)));
+    out->AddNum(ArgId::kIno, static_cast<int64_t>(r.ino));
+  }
   return DecodeResult::kEvent;
 }
 
@@ -192,6 +228,7 @@ DecodeResult RecordDecoder::DecodeExec(const unsigned char* p, std::size_t size,
   out->type = static_cast<int>(r.nr) == table.nr_execveat ? EventType::kExecveat
                                                            : EventType::kExecve;
   out->res = 0;
+  out->is_compat = (r.flags & VIGIL_EXEC_COMPAT) != 0;
   const char* s = reinterpret_cast<const char*>(p + sizeof(vigil_exec_rec));
   std::string_view strs[VIGIL_EXEC_STRS];
   for (int i = 0; i < VIGIL_EXEC_STRS; ++i) {
@@ -254,6 +291,7 @@ DecodeResult RecordDecoder::DecodeFork(const unsigned char* p, std::size_t size,
   else if (nr == table.nr_vfork) out->type = EventType::kVfork;
   else out->type = EventType::kClone;
   out->res = r.child_tid;
+  out->is_compat = (r.rflags & VIGIL_FORK_COMPAT) != 0;
   fork_.child_tid = r.child_tid;
   fork_.child_tgid = r.child_tgid;
   fork_.flags = r.flags;

@@ -15,6 +15,7 @@
 #include "wire.h"  // before the skeleton: it names struct vigil_sc_desc
 #include "vigil.skel.h"
 #include "vigil/record_decoder.h"
+#include "vigil/compat_syscall_table.h"
 #include "vigil/syscall_table.h"
 
 namespace vigil {
@@ -247,6 +248,12 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
     for (auto& d : descs) d.flags |= VIGIL_SC_ENTER;
   }
   std::memcpy(s->rodata->sc_desc, descs, sizeof(descs));
+  uint16_t compat_nr[VIGIL_NR_MAX];
+  uint16_t socketcall_nr[VIGIL_SOCKETCALL_MAX];
+  FillCompatTables(table, compat_nr, socketcall_nr);
+  std::memcpy(s->rodata->compat_nr, compat_nr, sizeof(compat_nr));
+  std::memcpy(s->rodata->socketcall_nr, socketcall_nr, sizeof(socketcall_nr));
+  s->rodata->compat_nr_socketcall = static_cast<uint32_t>(CompatSocketcallNr());
 
   int err = bpf_map__set_max_entries(s->maps.events,
                                      static_cast<uint32_t>(RingSize(options.ring_bytes)));
@@ -409,7 +416,8 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
     if (error) *error = ErrnoText("open prefilter: fill path tries", err);
     return false;
   }
-  uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0);
+  uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0) |
+                 (filter.raw_dotdot ? VIGIL_OPF_RAW_DOTDOT : 0);
   im.installed_heads.assign(skel->bss->opf_heads, skel->bss->opf_heads + sizeof(skel->bss->opf_heads));
   im.installed_tails.assign(skel->bss->opf_tails, skel->bss->opf_tails + sizeof(skel->bss->opf_tails));
   im.installed_prefixes = std::move(prefixes);

@@ -189,6 +189,7 @@ std::string_view FsPathArg(const Event& ev, int which, bool raw, EvalContext& ct
       break;
     }
   }
+  if (ev.file_resolved && which == 0) return raw ? ev.raw_path : p;  // kernel path, raw string
   if (p.empty() || raw) return p;
   return AbsolutePathFor(ctx, p, dirfd);
 }
@@ -294,6 +295,7 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     case FieldId::kEvtBuffer: return 0;
     case FieldId::kEvtSource: return one(Str("syscall"));
     case FieldId::kEvtIsAsync: return one(Bool(false));
+    case FieldId::kEvtIsCompat: return one(Bool(ev.is_compat));
 
     // ---- thread.*
     case FieldId::kThreadTid: return one(Num(ev.tid));
@@ -450,7 +452,16 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
       const FdView& f = ctx.fd();
       return f.valid ? one(Bool(ev.type == EventType::kConnect && ev.res >= 0)) : 0;
     }
-    case FieldId::kFdDev: case FieldId::kFdIno: return 0;
+    case FieldId::kFdDev: case FieldId::kFdIno: {
+      // The opened file's identity, read from the kernel (open family success).
+      if (!ev.file_resolved) return 0;
+      const Arg* a = ev.Find(ref.id == FieldId::kFdDev ? ArgId::kDev : ArgId::kIno);
+      return a && !a->is_str ? one(Num(a->num)) : 0;
+    }
+    case FieldId::kFdNameTruncated: {
+      const FdView& f = ctx.fd();
+      return f.valid ? one(Bool(ev.path_truncated)) : 0;
+    }
 
     // ---- fs.path.*
     case FieldId::kFsPathName: return str_or_none(FsPathArg(ev, 0, false, ctx));
@@ -783,8 +794,14 @@ void EvalContext::ComputeFd() noexcept {
     const Arg* flags = ev.Find(ArgId::kFlags);
     int64_t fl = flags && !flags->is_str ? flags->num : 0;
     f.valid = true;
-    f.nameraw = path;
-    f.name = AbsolutePathFor(*this, path, dirfd && !dirfd->is_str ? dirfd->num : AT_FDCWD);
+    if (ev.file_resolved) {
+      // The kernel's path of the opened file: already absolute to the real root.
+      f.nameraw = ev.raw_path;
+      f.name = path;
+    } else {
+      f.nameraw = path;
+      f.name = AbsolutePathFor(*this, path, dirfd && !dirfd->is_str ? dirfd->num : AT_FDCWD);
+    }
     f.typechar = OpenFlagsDirectory(fl) ? 'd' : 'f';
     f.type_name = OpenFlagsDirectory(fl) ? "directory" : "file";
     f.num = ev.res;

@@ -32,6 +32,7 @@
   X(EvtSource, "evt.source", kCharbuf, kNone, "Event source: always 'syscall'.")                 \
   X(EvtIsAsync, "evt.is_async", kBool, kNone, "Always false (no async events).")                 \
   X(EvtIsIoUring, "evt.is_io_uring", kBool, kNone, "true when an io_uring request, not a syscall, did this (reported with the syscall's evt.type).") \
+  X(EvtIsCompat, "evt.is_compat", kBool, kNone, "true for a 32-bit (i386 ABI: int $0x80, compat sysenter) call of a 64-bit kernel; evt.type is the event of the same name.") \
   X(ProcName, "proc.name", kCharbuf, kNone, "Process name (task comm).")                         \
   X(ProcExe, "proc.exe", kCharbuf, kNone, "First command line argument (argv[0]).")              \
   X(ProcExepath, "proc.exepath", kCharbuf, kNone, "Full path of the executable.")                \
@@ -124,8 +125,9 @@
   X(FdIsServer, "fd.is_server", kBool, kNone, "The process is the server side of the socket.")   \
   X(FdConnected, "fd.connected", kBool, kNone, "The socket is connected.")                       \
   X(FdNameChanged, "fd.name_changed", kBool, kNone, "The fd name changed (connect on an unconnected socket).") \
-  X(FdDev, "fd.dev", kInt64, kNone, "Device number (<NA>).")                                     \
-  X(FdIno, "fd.ino", kInt64, kNone, "Inode (<NA>).")                                             \
+  X(FdDev, "fd.dev", kInt64, kNone, "Device number of the opened file (stat st_dev), from the kernel; <NA> unless an open succeeded.") \
+  X(FdIno, "fd.ino", kInt64, kNone, "Inode of the opened file, from the kernel; <NA> unless an open succeeded.") \
+  X(FdNameTruncated, "fd.name_truncated", kBool, kNone, "true when the kernel path walk of the opened file stopped before the root (deeper or longer than PATH_MAX): fd.name is then \"<truncated>\" + the path's last components.") \
   X(FsPathName, "fs.path.name", kCharbuf, kNone, "Path of a filesystem syscall (open/mkdir/unlink/...), absolute.") \
   X(FsPathNameraw, "fs.path.nameraw", kCharbuf, kNone, "Path of a filesystem syscall as given.") \
   X(FsPathSource, "fs.path.source", kCharbuf, kNone, "Source path of rename/link/symlink, absolute.") \

@@ -38,8 +38,9 @@ std::string GlobLiteralPrefix(const std::string& g) {
   return stop == std::string::npos ? g : g.substr(0, stop);
 }
 
-// `fd.nameraw contains ../`, `glob *../*`: only paths with ".." match, and the probe reports
-// every such path unfiltered (so the check needs no pattern).
+// `fd.name contains ..`, `glob *..*`: only paths with ".." match, and the probe reports
+// every such path unfiltered, the kernel's path of an opened file included (so the check
+// needs no pattern).
 bool ContainsDotDot(const CheckNode& c) {
   if (c.op != CmpOp::kContains && c.op != CmpOp::kGlob) return false;
   if (c.operands.empty()) return false;
@@ -65,8 +66,14 @@ PathNeed CheckNeed(const CheckNode& c) {
   };
   bool ok = false;
   switch (f.id) {
+    // fd.nameraw is the caller's string: after a successful open the probe judges the
+    // kernel's path instead, so a condition on the raw string gives no usable pattern (Any),
+    // except "contains ..": the probe then also reports every open whose raw string has ".."
+    // (OpenPrefilter::raw_dotdot, set by UsesRawDotDot).
+    case FieldId::kFdNameraw:
+      if (ContainsDotDot(c)) return PathNeed::Never();
+      break;
     case FieldId::kFdName:
-    case FieldId::kFdNameraw:  // equal to fd.name for the absolute, normalised paths filtered
       if (ContainsDotDot(c)) return PathNeed::Never();
       if (c.op == CmpOp::kEq || c.op == CmpOp::kStartsWith || list) {
         ok = each([&](const std::string& s) { need.prefixes.push_back(s); });
@@ -190,6 +197,30 @@ PathNeed Need(const CondNode& node_in, const EventTypeSet& open_types) {
   return PathNeed::Any();
 }
 
+// True when the condition tests the caller's raw string for ".." (fd.nameraw contains
+// '../'): the probe must then report every open whose raw string has "..".
+bool UsesRawDotDot(const CondNode& node_in) {
+  const CondNode& node = Unwrap(node_in);
+  switch (node.kind) {
+    case CondNode::Kind::kCheck: {
+      const auto& c = static_cast<const CheckNode&>(node);
+      return c.field.id == FieldId::kFdNameraw && ContainsDotDot(c);
+    }
+    case CondNode::Kind::kAnd:
+      for (const auto& c : static_cast<const AndNode&>(node).children)
+        if (UsesRawDotDot(*c)) return true;
+      return false;
+    case CondNode::Kind::kOr:
+      for (const auto& c : static_cast<const OrNode&>(node).children)
+        if (UsesRawDotDot(*c)) return true;
+      return false;
+    case CondNode::Kind::kNot:
+      return UsesRawDotDot(*static_cast<const NotNode&>(node).child);
+    default:
+      return false;
+  }
+}
+
 // True when the condition cannot hold for an open unless it is for writing. Branches that
 // cannot match an open at all are ignored.
 bool NeedsWrite(const CondNode& node_in, const EventTypeSet& open_types) {
@@ -281,6 +312,7 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
     if (ReadsFdTable(*r.condition, types, table_types))
       return disable(r, "reads fd.* on events other than opens and sockets (needs every open)");
     if ((types & open_types).none()) continue;
+    if (UsesRawDotDot(*r.condition)) out.raw_dotdot = true;
     PathNeed need = Need(*r.condition, open_types);
     if (need.kind == PathNeed::Kind::kNever) continue;
     const bool writes = NeedsWrite(*r.condition, open_types);
@@ -303,7 +335,7 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
   };
   merge(out.prefixes);
   merge(out.suffixes);
-  out.enabled = true;
+  out.enabled = true;  // raw_dotdot as collected above
   return out;
 }
 

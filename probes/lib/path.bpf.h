@@ -7,13 +7,18 @@
 #include "lib/copy.bpf.h"
 
 /* Walks dentries up to the global root, writing "/a/b/c" backwards so that it ends at
- * buf[PATHBUF_HALF]. One bpf_loop step per component keeps the verifier's work constant. */
+ * buf[PATHBUF_HALF]. One bpf_loop step per component keeps the verifier's work constant.
+ * Up to VIGIL_WALK_MAX components and PATHBUF_HALF - 1 bytes (PATH_MAX); a walk that stops
+ * before the root (too deep, too long, unreadable) is reported truncated, never as a
+ * shorter valid path. */
+#define VIGIL_WALK_MAX 1024
 struct walk_ctx {
   struct dentry *dentry;
   struct vfsmount *vfsmnt;
   struct mount *mnt;
   struct mount *mnt_parent;
   __u32 off;
+  __u32 done;  /* reached the root (or a pseudo fs's disconnected root) */
 };
 
 static long walk_step(__u32 i, void *c)
@@ -35,7 +40,7 @@ static long walk_step(__u32 i, void *c)
         return 1;
       __u32 plen = pname.len, poff = w->off;
       if (plen == 0 || plen + 1 > poff || plen >= PATHBUF_HALF || poff > PATHBUF_HALF)
-        return 1;
+        return 1;  /* does not fit: truncated */
       poff -= plen;
       __u64 o = poff, n = plen;
       ASM_MASK(o, 4095);
@@ -44,6 +49,7 @@ static long walk_step(__u32 i, void *c)
       poff -= 1;
       buf[poff & (PATHBUF_HALF - 1)] = '/';
       w->off = poff;
+      w->done = 1;
       return 1;
     }
     struct mount *mnt_parent = w->mnt_parent;
@@ -54,6 +60,7 @@ static long walk_step(__u32 i, void *c)
       w->vfsmnt = &mnt_parent->mnt;
       return 0;
     }
+    w->done = 1;
     return 1;  /* global root */
   }
   struct qstr name;
@@ -75,7 +82,8 @@ static long walk_step(__u32 i, void *c)
   return 0;
 }
 
-static __always_inline __u32 walk_path(struct dentry *dentry, struct vfsmount *vfsmnt, char *buf)
+static __always_inline __u32 walk_path(struct dentry *dentry, struct vfsmount *vfsmnt, char *buf,
+                                       bool *truncated)
 {
   struct walk_ctx w = {};
   w.dentry = dentry;
@@ -84,7 +92,8 @@ static __always_inline __u32 walk_path(struct dentry *dentry, struct vfsmount *v
   w.mnt = mnt;
   w.mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
   w.off = PATHBUF_HALF;
-  bpf_loop(64, walk_step, &w, 0);
+  bpf_loop(VIGIL_WALK_MAX, walk_step, &w, 0);
+  *truncated = !w.done;
   __u32 off = w.off;
   if (off >= PATHBUF_HALF) {
     off = PATHBUF_HALF - 1;
@@ -93,8 +102,10 @@ static __always_inline __u32 walk_path(struct dentry *dentry, struct vfsmount *v
   return off;
 }
 
-/* Copies a walked path into data[pos]; returns the bytes written. */
-static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, char *pbuf)
+/* Copies a walked path into data[pos]; returns the bytes written (*truncated: the walk did
+ * not reach the root, the bytes are the path's last components). */
+static __always_inline __u32 put_path_t(char *data, __u32 pos, struct path *path, char *pbuf,
+                                        bool *truncated)
 {
   if (!pbuf)
     return 0;
@@ -102,7 +113,7 @@ static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, 
   struct vfsmount *mnt = BPF_CORE_READ(path, mnt);
   if (!dentry || !mnt)
     return 0;
-  __u32 start = walk_path(dentry, mnt, pbuf);
+  __u32 start = walk_path(dentry, mnt, pbuf, truncated);
   __u32 len = PATHBUF_HALF - start;
   if (len >= VIGIL_STR_MAX)
     len = VIGIL_STR_MAX - 1;
@@ -110,6 +121,16 @@ static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, 
     return 0;
   copy_kernel(data, pos, len, &pbuf[start & (PATHBUF_HALF - 1)]);
   return len & (VIGIL_STR_MAX - 1);
+}
+
+/* put_path_t for paths whose truncation is counted but not flagged in the record. */
+static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, char *pbuf)
+{
+  bool truncated = false;
+  __u32 len = put_path_t(data, pos, path, pbuf, &truncated);
+  if (truncated)
+    count(2);
+  return len;
 }
 
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)

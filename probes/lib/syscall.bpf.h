@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lib/common.bpf.h"
+#include "lib/compat.bpf.h"
 
 struct enter_args {
   __u64 args[6];
@@ -24,9 +25,16 @@ static __always_inline struct pt_regs *current_user_regs(void)
   return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
-static __always_inline __u32 current_syscall_nr(void)
+/* Native syscall number of the current task's call; a 32-bit call is translated
+ * (lib/compat.bpf.h) and *compat set; 0xffffffff when there is none / no equivalent. */
+static __always_inline __u32 current_syscall_nr(bool *compat)
 {
   long nr = BPF_CORE_READ(current_user_regs(), orig_ax);
+  *compat = current_is_compat(false);
+  if (*compat) {
+    __u32 n = compat_to_native(nr);
+    return n >= VIGIL_NR_MAX ? 0xffffffff : n;
+  }
   return nr < 0 ? 0xffffffff : (__u32)nr;
 }
 

@@ -15,7 +15,8 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   if (tgid == self_tgid)
     return 0;
-  __u32 nr = current_syscall_nr();
+  bool compat = false;
+  __u32 nr = current_syscall_nr(&compat);
   if (nr != nr_execve && nr != nr_execveat) {
     /* syscall number not readable here (or a kernel-initiated exec): report as execve;
      * user space reclassifies fd-relative execs ("/dev/fd/N") as execveat */
@@ -34,7 +35,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
     return 0;
   fill_hdr(&r->hdr, VIGIL_REC_EXEC);
   r->nr = nr;
-  r->flags = 0;
+  r->flags = compat ? VIGIL_EXEC_COMPAT : 0;
   r->pad = 0;
   r->pad2 = 0;
 

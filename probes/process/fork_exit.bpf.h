@@ -13,13 +13,15 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
     return 0;
   if (BPF_CORE_READ(parent, flags) & PF_KTHREAD_VAL)
     return 0;
-  __u32 nr = current_syscall_nr();
+  bool compat = false;
+  __u32 nr = current_syscall_nr(&compat);
   if (!interested(nr))
     return 0;
   struct vigil_fork_rec r = {};
   fill_hdr(&r.hdr, VIGIL_REC_FORK);
   r.hdr.size = sizeof(r);
   r.nr = nr;
+  r.rflags = compat ? VIGIL_FORK_COMPAT : 0;
   r.child_tid = BPF_CORE_READ(child, pid);
   r.child_tgid = BPF_CORE_READ(child, tgid);
   struct pid *tp = BPF_CORE_READ(child, thread_pid);
@@ -28,11 +30,12 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
   bpf_core_read(&vnr, sizeof(vnr), &tp->numbers[level & 31].nr);
   r.child_vtid = vnr;
   struct pt_regs *regs = current_user_regs();
+  __u64 arg0 = compat ? compat_arg0(regs) : BPF_CORE_READ(regs, di);
   if (nr == nr_clone) {
-    r.flags = BPF_CORE_READ(regs, di);
+    r.flags = compat ? (__u32)arg0 : arg0;
   } else if (nr == nr_clone3) {
     __u64 flags = 0;
-    bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di));
+    bpf_probe_read_user(&flags, sizeof(flags), (void *)arg0);
     r.flags = flags;
   } else if (nr == nr_vfork) {
     r.flags = 0x00004000 | 0x00000100;  /* CLONE_VFORK | CLONE_VM */

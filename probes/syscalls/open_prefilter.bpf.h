@@ -37,17 +37,28 @@ static __always_inline bool opf_allows(__u8 *v, bool write)
   return v && ((*v & VIGIL_OPF_READS) || (write && (*v & VIGIL_OPF_WRITES)));
 }
 
-/* 0 when no rule can match an open of the user path at `upath` (wire.h): the path is
+/* 0 when no rule can match an open of the path at `upath` (user memory; when `kernel`, an
+ * offset into the per-CPU path buffer holding the path of the file the kernel opened,
+ * lib/file.bpf.h) (wire.h): the path is
  * absolute and normalised and neither starts with a known prefix nor ends with a known
  * suffix for this open mode. Anything it cannot check is reported (1): relative paths, "."
  * segments, ".." anywhere, "//", paths of 255 bytes or more, unreadable paths.
  * A global function: the verifier checks it once. The keys live on its stack (no shared
  * buffer, so no lock even though syscall tracepoints may be preempted). */
-__noinline int open_path_wanted(__u64 upath, int write)
+__noinline int open_path_wanted(__u64 upath, int write, int kernel)
 {
   struct vigil_opf_prefix_key fwd;
   struct vigil_opf_suffix_key rev;
-  long n = bpf_probe_read_user_str(fwd.data, sizeof(fwd.data), (void *)upath);
+  long n;
+  if (kernel) {
+    /* upath is an offset into this CPU's path buffer (the caller holds the scratch lock) */
+    char *pb = get_pathbuf();
+    if (!pb)
+      return 1;
+    n = bpf_probe_read_kernel_str(fwd.data, sizeof(fwd.data), pb + (upath & (PATHBUF_HALF - 1)));
+  } else {
+    n = bpf_probe_read_user_str(fwd.data, sizeof(fwd.data), (void *)upath);
+  }
   if (n <= 1 || n >= (long)sizeof(fwd.data))
     return 1;
   __u32 len = (__u32)(n - 1);
@@ -93,9 +104,27 @@ __noinline int open_path_wanted(__u64 upath, int write)
   return opf_allows(bpf_map_lookup_elem(&open_suffixes, &rev), write) ? 1 : 0;
 }
 
-/* False when the open prefilter drops this open (see open_path_wanted). Reads only the
- * path and flags arguments, before any record is built. */
-static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dflags, bool btf)
+/* False when the open prefilter drops this failed open (see open_path_wanted): there is no
+ * file, so the caller's string is judged. Reads only the path and flags arguments, before
+ * any record is built. */
+/* Argument i of the current call: the compat args when given, else the registers. The
+ * barriers keep clang from merging the two loads into one instruction on two pointer types
+ * (the verifier refuses that). */
+static __always_inline __u64 call_arg(struct pt_regs *regs, const __u64 *cargs, __u32 i, bool btf)
+{
+  __u64 v;
+  if (cargs) {
+    v = cargs[i];
+    barrier_var(v);
+  } else {
+    v = syscall_arg(regs, i, btf);
+    barrier_var(v);
+  }
+  return v;
+}
+
+static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dflags, bool btf,
+                                        const __u64 *cargs)
 {
   __u8 mode = open_filter;
   if (!(mode & VIGIL_OPF_ON))
@@ -105,7 +134,7 @@ static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dfl
     return true;
   bool write = true;
   if (!(dflags & VIGIL_SC_OPEN_WRITE)) {
-    __u64 flags = syscall_arg(regs, parg + 1, btf);
+    __u64 flags = call_arg(regs, cargs, parg + 1, btf);
     if (dflags & VIGIL_SC_DEREF_A2) {  /* openat2: flags are the first u64 of open_how */
       __u64 how_flags = 0;
       if (bpf_probe_read_user(&how_flags, sizeof(how_flags), (void *)flags))
@@ -117,5 +146,43 @@ static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dfl
   }
   if (write && (mode & VIGIL_OPF_ALL_WRITES))
     return true;
-  return open_path_wanted(syscall_arg(regs, parg, btf), write) != 0;
+  return open_path_wanted(call_arg(regs, cargs, parg, btf), write, 0) != 0;
+}
+
+/* 1 when the user string at upath contains ".." or cannot be checked (unreadable, 255
+ * bytes or more). A global function: the verifier checks it once. */
+__noinline int open_raw_dotdot(__u64 upath)
+{
+  __u8 raw[VIGIL_OPF_PREFIX_MAX];
+  long n = bpf_probe_read_user_str(raw, sizeof(raw), (void *)upath);
+  if (n <= 1)
+    return n == 1 ? 0 : 1;
+  if (n >= (long)sizeof(raw))
+    return 1;
+  for (__u32 i = 0; i < VIGIL_OPF_PREFIX_MAX - 1; i++) {
+    __u8 c = raw[i];
+    if (c == 0)
+      break;
+    if (c == '.' && raw[(i + 1) & (VIGIL_OPF_PREFIX_MAX - 1)] == '.')
+      return 1;
+  }
+  return 0;
+}
+
+/* False when the open prefilter drops a successful open of the file the kernel opened: its
+ * walked path (at pbuf_off in the per-CPU path buffer, NUL-terminated, absolute and
+ * normalised; relative opens are
+ * resolved too) and its real open mode (FMODE_WRITE). A truncated walk is always reported. */
+static __always_inline bool open_file_wanted(__u32 pbuf_off, bool write, bool truncated,
+                                             __u64 upath)
+{
+  __u8 mode = open_filter;
+  if (!(mode & VIGIL_OPF_ON) || truncated)
+    return true;
+  if (write && (mode & VIGIL_OPF_ALL_WRITES))
+    return true;
+  if (open_path_wanted(pbuf_off, write, 1))
+    return true;
+  /* a rule tests the caller's string for ".." (fd.nameraw contains '../') */
+  return (mode & VIGIL_OPF_RAW_DOTDOT) && open_raw_dotdot(upath);
 }

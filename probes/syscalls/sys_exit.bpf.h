@@ -8,6 +8,7 @@
 #include "lib/common.bpf.h"
 #include "lib/copy.bpf.h"
 #include "lib/path.bpf.h"
+#include "lib/file.bpf.h"
 #include "lib/syscall.bpf.h"
 #include "syscalls/net.bpf.h"
 #include "syscalls/paths.bpf.h"
@@ -15,8 +16,10 @@
 #include "syscalls/arg_filter.bpf.h"
 #include "syscalls/targets.bpf.h"
 
-/* btf: regs is a trusted BTF pointer (tp_btf) and can be read directly. */
-static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr, bool btf)
+/* btf: regs is a trusted BTF pointer (tp_btf) and can be read directly. cargs: the
+ * arguments of a 32-bit call (lib/compat.bpf.h; nr is then already translated), else 0. */
+static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr, bool btf,
+                                       const __u64 *cargs)
 {
   if (!interested(nr))
     return 0;
@@ -33,8 +36,9 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     }
     return 0;
   }
-  /* Before any record work: most opens on a busy host are dropped here. */
-  if ((dflags & VIGIL_SC_OPEN) && !open_wanted(regs, nr, dflags, btf)) {
+  const bool is_open = dflags & VIGIL_SC_OPEN;
+  /* A failed open has no file: its string is judged before any record work. */
+  if (is_open && ret < 0 && !open_wanted(regs, nr, dflags, btf, cargs)) {
     count(4);
     return 0;
   }
@@ -44,9 +48,23 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   __u32 *busy = scratch_lock();
   if (!busy)
     return 0;
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  char *pbuf = get_pathbuf();
+  /* A successful open: the file the kernel opened decides (lib/file.bpf.h). */
+  struct kfile kf = {};
+  bool has_file = is_open && ret >= 0 && resolve_fd_file(task, ret, pbuf, &kf);
+  __u8 parg = sc_desc[nr].str_arg[0];
+  if (parg > 5)
+    parg = 0;
+  if (has_file && pbuf &&
+      !open_file_wanted(kf.start, kf.write, kf.truncated, call_arg(regs, cargs, parg, btf))) {
+    scratch_unlock(busy);
+    count(4);
+    return 0;
+  }
   fill_hdr(&r->hdr, VIGIL_REC_SYSCALL);
   r->nr = nr;
-  r->flags = 0;
+  r->flags = cargs ? VIGIL_SYS_COMPAT : 0;
   r->pad = 0;
   r->res = ret;
   r->str_len[0] = r->str_len[1] = r->str_len[2] = r->str_len[3] = 0;
@@ -57,9 +75,13 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
       __builtin_memcpy(r->args, ea->args, sizeof(r->args));
       r->flags |= VIGIL_SYS_ENTER_ARGS;
       bpf_map_delete_elem(&enter_map, &tid);
+    } else if (cargs) {
+      __builtin_memcpy(r->args, cargs, sizeof(r->args));
     } else {
       read_args(regs, r->args);
     }
+  } else if (cargs) {
+    __builtin_memcpy(r->args, cargs, sizeof(r->args));
   } else {
     read_args(regs, r->args);
   }
@@ -71,7 +93,6 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     r->args[2] = how[0];
     r->args[3] = how[1];
   }
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   if (nr == nr_bpf || nr == nr_pidfd_getfd)
     resolve_targets(task, nr, r);
   char *data = (char *)(r + 1);
@@ -97,13 +118,32 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     r->flags |= VIGIL_SYS_HAS_TUPLE;
     pos = sizeof(struct vigil_tuple);
   }
-  char *pbuf = get_pathbuf();
-  if (sc_desc[nr].str_arg[0] == VIGIL_STR_RES_FD)
-    pos += put_fd_path(r, data, pos, task, ret, pbuf);
-  pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], sc_desc[nr].dir_arg[0], 0, task,
-                       pbuf);
-  pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[1], sc_desc[nr].dir_arg[1], 1, task,
-                       pbuf);
+  r->ino = 0;
+  r->dev = 0;
+  r->pad2 = 0;
+  if (has_file && pbuf) {
+    /* raw caller string (no dir: the kernel path below is the resolution), then the file */
+    pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], VIGIL_ARG_NONE, 0, task, pbuf);
+    __u32 flen = kf.len;
+    if (flen >= VIGIL_STR_MAX)
+      flen = VIGIL_STR_MAX - 1;
+    copy_kernel(data, pos, flen, &pbuf[kf.start & (PATHBUF_HALF - 1)]);
+    flen &= VIGIL_STR_MAX - 1;
+    r->str_len[2] = flen;
+    pos += flen;
+    r->flags |= VIGIL_SYS_FILE;
+    if (kf.truncated)
+      r->flags |= VIGIL_SYS_FILE_TRUNCATED;
+    r->ino = kf.ino;
+    r->dev = kf.dev;
+  } else {
+    if (sc_desc[nr].str_arg[0] == VIGIL_STR_RES_FD)  /* open_by_handle_at: the file opened */
+      pos += put_fd_path(r, data, pos, task, ret, pbuf);
+    pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], sc_desc[nr].dir_arg[0], 0, task,
+                         pbuf);
+    pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[1], sc_desc[nr].dir_arg[1], 1, task,
+                         pbuf);
+  }
   __u32 size = sizeof(*r) + pos;
   r->hdr.size = size;
   emit(r, size);
@@ -111,7 +151,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   return 0;
 }
 
-static __always_inline int on_sys_enter(struct pt_regs *regs, __u32 nr)
+static __always_inline int on_sys_enter(struct pt_regs *regs, __u32 nr, const __u64 *cargs)
 {
   if (!interested(nr) || !(sc_desc[nr].flags & VIGIL_SC_ENTER))
     return 0;
@@ -120,7 +160,10 @@ static __always_inline int on_sys_enter(struct pt_regs *regs, __u32 nr)
     return 0;
   struct enter_args ea = {};
   ea.nr = nr;
-  read_args(regs, ea.args);
+  if (cargs)
+    __builtin_memcpy(ea.args, cargs, sizeof(ea.args));
+  else
+    read_args(regs, ea.args);
   __u32 tid = (__u32)id;
   bpf_map_update_elem(&enter_map, &tid, &ea, BPF_ANY);
   return 0;

@@ -20,6 +20,9 @@
 //   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
 //   fire_helper traceme                     PTRACE_TRACEME
 //   fire_helper memfd-exec <path> [argv0 args...]  copy path into a memfd, fexecve it
+//   fire_helper int80-read <path>           open(path, O_RDONLY) as a 32-bit syscall (int $0x80)
+//   fire_helper int80-collide               i386 rt_sigprocmask (175) and ioperm (101): the
+//                                           x86_64 numbers of init_module and ptrace
 // Exit status: 0 when the action ran as intended (a failing syscall the action is about,
 // like finit_module, still counts), 2 on usage errors, 3 when setup failed.
 #include <arpa/inet.h>
@@ -250,6 +253,46 @@ int OpenAndClose(const char* path, int flags) {
   return 0;
 }
 
+#if defined(__x86_64__)
+long Int80(long nr, long a = 0, long b = 0, long c = 0, long d = 0) {
+  long ret;
+  asm volatile("int $0x80"
+               : "=a"(ret)
+               : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d)
+               : "memory", "r8", "r9", "r10", "r11");
+  return ret;
+}
+
+// A copy of `s` the 32-bit ABI can address (MAP_32BIT: below 2 GiB).
+char* LowString(const char* s) {
+  void* p = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+                 -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  std::strncpy(static_cast<char*>(p), s, 4095);
+  return static_cast<char*>(p);
+}
+
+int Int80Read(const char* path) {
+  char* low = LowString(path);
+  if (low == nullptr) return Fail("mmap MAP_32BIT");
+  long fd = Int80(5 /* i386 open */, reinterpret_cast<long>(low), O_RDONLY, 0);
+  if (fd < 0) {
+    errno = static_cast<int>(-fd);
+    return Fail(path);
+  }
+  Int80(6 /* i386 close */, fd);
+  return 0;
+}
+
+int Int80Collide() {
+  if (Int80(175 /* i386 rt_sigprocmask */, 0 /* SIG_BLOCK */, 0, 0, 8) != 0) {
+    return Fail("rt_sigprocmask");
+  }
+  Int80(101 /* i386 ioperm */, 0, 0, 0);
+  return 0;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -283,6 +326,10 @@ int main(int argc, char** argv) {
   if (action == "ptrace-attach") return PtraceAttach();
   if (action == "traceme") return Traceme();
   if (action == "memfd-exec") return MemfdExec(argc, argv);
+#if defined(__x86_64__)
+  if (action == "int80-read" && argc == 3) return Int80Read(argv[2]);
+  if (action == "int80-collide") return Int80Collide();
+#endif
   std::fprintf(stderr, "fire_helper: unknown action or arguments: %s\n", action.c_str());
   return kUsage;
 }

@@ -73,10 +73,25 @@ TEST(OpenPrefilter, RulesOnOtherEventsAndDotDotChecksNeedNoPattern) {
                   Rule("mixed", "(evt.type = execve and proc.name = sh) or (" + std::string(kOpenRead) +
                                     " and fd.name = /etc/shadow)") +
                   // the probe reports every path with ".." itself
-                  Rule("traversal", std::string(kOpenRead) + " and fd.nameraw contains '../'"));
+                  Rule("traversal", std::string(kOpenRead) + " and fd.name contains '../'"));
   ASSERT_TRUE(f.enabled) << f.disabled_reason;
   EXPECT_EQ(Texts(f.prefixes, false), (std::set<std::string>{"/etc/shadow"}));
   EXPECT_TRUE(f.suffixes.empty());
+}
+
+TEST(OpenPrefilter, RulesOnTheCallersRawString) {
+  // The probe judges the kernel's path of an opened file; fd.nameraw is the caller's string
+  // ("../../etc/shadow" can open /etc/shadow), so it gives no pattern...
+  auto f = Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
+                  Rule("raw", std::string(kOpenRead) + " and fd.nameraw startswith /etc"));
+  EXPECT_FALSE(f.enabled);
+  EXPECT_NE(f.disabled_reason.find("'raw'"), std::string::npos) << f.disabled_reason;
+  // ... except a test for "..": the probe then reports every open whose string has "..".
+  f = Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
+             Rule("raw", std::string(kOpenRead) + " and fd.nameraw contains '../'"));
+  ASSERT_TRUE(f.enabled) << f.disabled_reason;
+  EXPECT_TRUE(f.raw_dotdot);
+  EXPECT_FALSE(Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow")).raw_dotdot);
 }
 
 TEST(OpenPrefilter, OffWhenARuleCanMatchAnyPathWithTheReason) {
@@ -101,9 +116,13 @@ TEST(OpenPrefilter, OffWhenARuleReadsFdNamesFromTheFdTable) {
                   .enabled);
 }
 
-// The probe's decision (probes/vigil.bpf.c open_path_wanted), restated for the test.
-bool KernelReports(const OpenPrefilter& f, const std::string& path, bool write) {
+// The probe's decision (probes/syscalls/open_prefilter.bpf.h open_path_wanted), restated for
+// the test. `path` is what the probe judges: the kernel's path of the opened file after a
+// successful open, the caller's string after a failed one.
+bool KernelReports(const OpenPrefilter& f, const std::string& path, bool write,
+                   const std::string& raw = "") {
   if (!f.enabled || (write && f.all_writes)) return true;
+  if (f.raw_dotdot && (raw.find("..") != std::string::npos || raw.size() >= 255)) return true;
   if (path.empty() || path[0] != '/' || path.size() >= 255) return true;
   if (path.find("..") != std::string::npos || path.find("//") != std::string::npos ||
       path.find("/./") != std::string::npos || (path.size() >= 2 && path.substr(path.size() - 2) == "/."))
@@ -154,14 +173,27 @@ void ExpectSound(const LoadResult& r) {
     table.Upsert(MakeProcess(pid, 100, name, exe, {name}));
     for (const std::string& path : CandidatePaths(f)) {
       for (int64_t flags : {int64_t{O_RDONLY}, int64_t{O_WRONLY | O_CREAT | O_TRUNC}, int64_t{O_RDWR}}) {
-        Event ev = OpenEvent(pid, path, flags);
-        std::size_t n = r.ruleset->CountMatches(ev, table);
-        matched += n > 0;
         bool write = (flags & O_ACCMODE) != O_RDONLY;
-        if (!KernelReports(f, path, write)) {
-          ++kept_in_kernel;
-          EXPECT_EQ(n, 0u) << "the prefilter would drop an open that matches a rule: " << path
-                           << " flags=" << flags << " proc=" << name;
+        // An unresolved open (the caller's string), then successful opens of the same file
+        // reached through other strings: the kernel's path is the name, the string is raw.
+        const std::string base = path.substr(path.rfind('/') + 1);
+        const std::string raws[] = {"", path, base, "../../.." + path, "/proc/self/root" + path,
+                                    "/tmp/alias/" + base, "/proc/self/fd/3"};
+        for (const std::string& raw : raws) {
+          Event ev = OpenEvent(pid, path, flags);
+          if (!raw.empty()) {
+            ev.file_resolved = true;
+            ev.raw_path = raw;
+            ev.AddNum(ArgId::kDev, 2049);
+            ev.AddNum(ArgId::kIno, 1234);
+          }
+          std::size_t n = r.ruleset->CountMatches(ev, table);
+          matched += n > 0;
+          if (!KernelReports(f, path, write, raw)) {
+            ++kept_in_kernel;
+            EXPECT_EQ(n, 0u) << "the prefilter would drop an open that matches a rule: " << path
+                             << " raw=" << raw << " flags=" << flags << " proc=" << name;
+          }
         }
       }
     }

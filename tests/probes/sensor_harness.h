@@ -29,6 +29,9 @@ struct OwnedEvent {
   uint64_t ts_ns = 0;
   uint32_t tid = 0, tgid = 0;
   int64_t res = 0;
+  bool is_compat = false;
+  bool file_resolved = false, path_truncated = false;
+  std::string raw_path;
   struct OwnedArg {
     ArgId id;
     bool is_str;
@@ -54,6 +57,10 @@ struct OwnedEvent {
     tid = ev.tid;
     tgid = ev.tgid;
     res = ev.res;
+    is_compat = ev.is_compat;
+    file_resolved = ev.file_resolved;
+    path_truncated = ev.path_truncated;
+    raw_path.assign(ev.raw_path);
     for (uint8_t i = 0; i < ev.nargs; ++i) {
       const Arg& a = ev.args[i];
       args.push_back({a.id, a.is_str, a.num, std::string(a.str)});
@@ -89,6 +96,10 @@ struct OwnedEvent {
     ev.tid = tid;
     ev.tgid = tgid;
     ev.res = res;
+    ev.is_compat = is_compat;
+    ev.file_resolved = file_resolved;
+    ev.path_truncated = path_truncated;
+    ev.raw_path = raw_path;
     for (const auto& a : args) {
       if (a.is_str) ev.AddStr(a.id, a.str);
       else ev.AddNum(a.id, a.num);

@@ -102,26 +102,50 @@ TEST_F(SensorPrefilter, ReportsOnlyOpensMatchingAPatternForTheirMode) {
   EXPECT_GE(sensor_->Stats().prefiltered - filtered_before, 4u);
 }
 
-TEST_F(SensorPrefilter, ReportsEveryPathItCannotCheck) {
+TEST_F(SensorPrefilter, JudgesTheFileTheKernelOpenedNotTheCallersString) {
   std::string error;
   ASSERT_TRUE(sensor_->SetOpenPrefilter(Filter(), &error)) << error;
+  ASSERT_EQ(symlink((dir_ + "/watched").c_str(), (dir_ + "/link").c_str()), 0);
   testing::Drain(*sensor_);
   testing::LogOf(*sensor_).clear();
 
-  // ".." and "//" and "." segments: user space normalises them, so the probe must not judge
-  // the raw text (here they all resolve to /other/file, which no pattern matches).
+  // "..", "//", "." and relative paths: the kernel's path of the opened file is judged, so
+  // the ones that reach /other/file are filtered and the ones that reach a watched file are
+  // reported under the watched path.
   Open(dir_ + "/watched/../other/file", O_RDONLY);
   Open(dir_ + "//other/file", O_RDONLY);
   Open(dir_ + "/./other/file", O_RDONLY);
-  // A relative path (the record carries the cwd; the decoder makes it absolute).
+  Open(dir_ + "/other/../watched/file", O_RDONLY);
+  Open(dir_ + "/link/file", O_RDONLY);  // a symlinked directory
   char cwd[PATH_MAX];
   ASSERT_NE(getcwd(cwd, sizeof cwd), nullptr);
   ASSERT_EQ(chdir((dir_ + "/other").c_str()), 0);
   Open("file", O_RDONLY);
+  Open("../watched/file", O_RDONLY);
   ASSERT_EQ(chdir(cwd), 0);
+  // /proc/self/root reaches the same file
+  Open("/proc/self/root" + dir_ + "/watched/file", O_RDONLY);
+  // A failed open has no file: its string (made absolute) is judged.
+  EXPECT_LT(open((dir_ + "/watched/missing").c_str(), O_RDONLY), 0);
+  EXPECT_LT(open((dir_ + "/other/missing").c_str(), O_RDONLY), 0);
 
-  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/watched/../other/file", "//other/file",
-                                                               "/./other/file", "/other/file"}));
+  EXPECT_EQ(ReportedUntilMarker(),
+            (std::multiset<std::string>{"/watched/file", "/watched/file", "/watched/file",
+                                        "/watched/file", "/watched/missing"}));
+}
+
+TEST_F(SensorPrefilter, RawDotDotModeReportsStringsWithDotDot) {
+  // A rule on fd.nameraw contains '../' (upstream's directory traversal rule): opens whose
+  // caller string has ".." are reported whatever file they reach.
+  OpenPrefilter f = Filter();
+  f.raw_dotdot = true;
+  std::string error;
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(f, &error)) << error;
+  testing::Drain(*sensor_);
+  testing::LogOf(*sensor_).clear();
+  Open(dir_ + "/watched/../other/file", O_RDONLY);
+  Open(dir_ + "/other/file", O_RDONLY);
+  EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/other/file"}));
 }
 
 TEST_F(SensorPrefilter, AllWritesAndSwitchingOffReportEverything) {

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/sysmacros.h>
+
 #include <gtest/gtest.h>
 
 #include "vigil/syscall_table.h"
@@ -65,6 +67,34 @@ TEST(RecordDecoder, DecodesOpenatWithDirRelativePath) {
   EXPECT_EQ(ev.Find(ArgId::kFlags)->num, O_CREAT | O_WRONLY);
   EXPECT_EQ(ev.Find(ArgId::kMode)->num, 0640);
   EXPECT_EQ(ev.Find(ArgId::kFd)->num, 3);
+}
+
+TEST(RecordDecoder, OpenedFileFromTheKernelNamesTheEventAndTheStringStaysRaw) {
+  RecordDecoder dec(0);
+  auto rec = SysRecord(SYS_openat, 4, {static_cast<uint64_t>(-100), 0, O_RDONLY, 0},
+                       {"../alias/shadow", "", "/etc/shadow"});
+  vigil_sys_rec r;
+  std::memcpy(&r, rec.data(), sizeof(r));
+  r.flags |= VIGIL_SYS_FILE | VIGIL_SYS_COMPAT;
+  r.ino = 1234;
+  r.dev = (8u << 20) | 1;  // kernel dev_t 8:1
+  std::memcpy(rec.data(), &r, sizeof(r));
+  Event ev;
+  ASSERT_EQ(dec.Decode(rec.data(), rec.size(), &ev), DecodeResult::kEvent);
+  EXPECT_TRUE(ev.file_resolved);
+  EXPECT_TRUE(ev.is_compat);
+  EXPECT_FALSE(ev.path_truncated);
+  EXPECT_EQ(ev.Find(ArgId::kName)->str, "/etc/shadow");
+  EXPECT_EQ(ev.raw_path, "../alias/shadow");
+  EXPECT_EQ(ev.Find(ArgId::kIno)->num, 1234);
+  EXPECT_EQ(ev.Find(ArgId::kDev)->num, static_cast<int64_t>(makedev(8, 1)));
+
+  // A walk that stopped early never reads as an absolute path.
+  r.flags |= VIGIL_SYS_FILE_TRUNCATED;
+  std::memcpy(rec.data(), &r, sizeof(r));
+  ASSERT_EQ(dec.Decode(rec.data(), rec.size(), &ev), DecodeResult::kEvent);
+  EXPECT_TRUE(ev.path_truncated);
+  EXPECT_EQ(ev.Find(ArgId::kName)->str, "<truncated>/etc/shadow");
 }
 
 TEST(RecordDecoder, DecodesRenameBothPathsAndAcceptTupleAsClientToServer) {

@@ -98,6 +98,12 @@ struct Event {
   uint32_t tid = 0, tgid = 0;  // host ids of the thread that made the call
   uint32_t cpu = 0;
   int64_t res = 0;             // syscall return value (negative errno on failure)
+  bool is_compat = false;      // a 32-bit (i386 ABI) call of a 64-bit kernel (evt.is_compat)
+  // Open family success: the name argument is the path of the file the kernel opened
+  // (walked from the struct file, absolute to the real root), raw_path the caller's string.
+  bool file_resolved = false;
+  bool path_truncated = false; // that walk stopped early: the name is "<truncated>" + tail
+  std::string_view raw_path;   // the caller's string as given (fd.nameraw)
   uint8_t nargs = 0;
   std::array<Arg, kMaxArgs> args{};
   bool has_tuple = false;

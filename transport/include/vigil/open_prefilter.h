@@ -17,6 +17,9 @@ struct OpenPrefilter {
   // Every open for writing (O_WRONLY / O_RDWR, and creat) is reported.
   bool all_writes = false;
   std::string all_writes_reason;  // the rule that can match a write of any path
+  // Every open whose caller string contains ".." is reported too (a rule tests
+  // fd.nameraw for "../"; the probe otherwise judges the kernel's path of an opened file).
+  bool raw_dotdot = false;
 
   struct Pattern {
     std::string text;

@@ -41,6 +41,8 @@ class RecordDecoder {
   DecodeResult DecodeExit(const unsigned char* p, std::size_t size, Event* out) noexcept;
   // Joins dir + "/" + rel with "." / ".." folded into the arena; rel alone when no dir.
   std::string_view Resolve(std::string_view dir, std::string_view rel) noexcept;
+  // "<truncated>" + tail in the arena: a path walk that stopped before the root.
+  std::string_view TruncatedPath(std::string_view tail) noexcept;
 
   int64_t boot_to_wall_ns_;
   ExecInfo exec_;
