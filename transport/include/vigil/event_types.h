@@ -35,7 +35,7 @@ namespace vigil {
   X(kKill, "kill") X(kTkill, "tkill") X(kTgkill, "tgkill")                                 \
   X(kSetns, "setns") X(kUnshare, "unshare") X(kChdir, "chdir") X(kFchdir, "fchdir")        \
   X(kUserfaultfd, "userfaultfd") X(kPipe, "pipe") X(kPipe2, "pipe2")                       \
-  X(kDropped, "drop")
+  X(kDropped, "drop") X(kContainer, "container")
 
 enum class EventType : uint16_t {
 #define VIGIL_X_ENUM(e, n) e,
