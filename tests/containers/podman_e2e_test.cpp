@@ -51,7 +51,9 @@ class PodmanE2E : public ::testing::Test {
     ASSERT_EQ(Sh(src + "/tools/containers-image conf " + dir_->path(), &out), 0) << out;
     setenv("CONTAINERS_CONF", (dir_->path() + "/containers.conf").c_str(), 1);
     image_existed_ = Sh("podman image exists " + kImage) == 0;
-    if (!image_existed_) ASSERT_EQ(Sh(src + "/tools/containers-image podman " + kImage, &out), 0) << out;
+    if (!image_existed_) {
+      ASSERT_EQ(Sh(src + "/tools/containers-image podman " + kImage, &out), 0) << out;
+    }
   }
   static void TearDownTestSuite() {
     if (!image_existed_) Sh("podman rmi -f " + kImage);
@@ -127,7 +129,7 @@ TEST_F(PodmanE2E, ShellAndShadowReadCarryContainerMetadata) {
   StartVigil(kShadowRule);
   const std::string name = Name("shadow");
   std::string out;
-  ASSERT_EQ(Sh("podman run --name " + name + " " + kImage + " sh -c 'cat /etc/shadow >/dev/null; true'", &out), 0)
+  ASSERT_EQ(Sh("podman run --name " + name + " " + kImage + " sh -c '/bin/cat /etc/shadow >/dev/null; /bin/true'", &out), 0)
       << out;
   auto reads = AlertsFor("vigil test shadow read in container", name);
   ASSERT_FALSE(reads.empty()) << vigil_->Log();
