@@ -13,7 +13,10 @@
 #include <future>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
+#include "vigil/container_hold.h"
+#include "vigil/container_store.h"
 #include "vigil/daemon_metrics.h"
 #include "vigil/metrics_server.h"
 #include "vigil/output_manager.h"
@@ -107,6 +110,9 @@ struct Daemon::State {
   std::unique_ptr<MetricsServer> metrics_server;
   std::atomic<bool> healthy{false};
   std::vector<std::thread> retired;  // threads draining replaced output managers
+  std::unique_ptr<ContainerStore> containers;  // null when containers.enabled is false
+  std::unique_ptr<ContainerHold> hold;
+  std::unordered_map<std::string, uint32_t> container_first_pid;  // for the container event
 };
 
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
@@ -341,6 +347,20 @@ int Daemon::Run() {
     for (const auto& m : s.sensor->FrozenMaps()) frozen += (frozen.empty() ? "" : ", ") + m;
     spdlog::info("self-protection: maps frozen after load: {}", frozen.empty() ? "none" : frozen);
   }
+  if (s.config.containers.enabled) {
+    s.containers = std::make_unique<ContainerStore>(s.config.containers);
+    s.containers->Start();
+    s.hold = std::make_unique<ContainerHold>(std::chrono::milliseconds(s.config.containers.hold_ms),
+                                             s.config.containers.max_held_events);
+    std::size_t in_containers = 0;
+    s.table.ForEachProcess([&](const Process& p) {
+      if (p.container_full_id.empty()) return;
+      s.containers->Request(p.container_full_id, p.cgroup);
+      ++in_containers;
+    });
+    spdlog::info("containers: metadata on (hold {} ms); {} running processes in containers",
+                 s.config.containers.hold_ms, in_containers);
+  }
   spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
                s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());
   InstallOpenPrefilter(*s.sensor, initial.prefilter);
@@ -378,12 +398,72 @@ int Daemon::Run() {
   constexpr uint32_t kEvalSampleEvery = 16;
   uint32_t eval_sample = 0;
   Canary canary;
+  ContainerStore* const containers = s.containers.get();
+  // Evaluates a held event against the state copied when it was held.
+  auto eval_held = [&](const Event& ev, const ProcessTable& table) {
+    s.ruleset->Evaluate(ev, table, on_alert, containers);
+  };
+  auto account = [&](const ContainerHold::Released& r) {
+    s.metrics.container_holds_with_metadata.fetch_add(r.with_metadata, std::memory_order_relaxed);
+    s.metrics.container_holds_expired.fetch_add(r.expired, std::memory_order_relaxed);
+    s.metrics.container_hold_ns_total.fetch_add(r.wait_ns, std::memory_order_relaxed);
+  };
+  std::vector<std::string> ready_ids;
+  Clock::time_point last_release{};
+  // Held events whose metadata arrived (or whose time is up) go first, then one `container`
+  // event per container whose metadata fetch finished (Falco's container event type).
+  auto service_containers = [&](Clock::time_point now) {
+    if (!containers) return;
+    if (!s.hold->empty()) account(s.hold->Release(*containers, now, eval_held));
+    containers->TakeReady(&ready_ids);
+    for (const auto& id : ready_ids) {
+      auto it = s.container_first_pid.find(id);
+      if (it == s.container_first_pid.end()) continue;
+      Event cev;
+      cev.type = EventType::kContainer;
+      cev.ts_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+      cev.tid = cev.tgid = it->second;
+      s.container_first_pid.erase(it);
+      s.metrics.container_events.fetch_add(1, std::memory_order_relaxed);
+      s.ruleset->Evaluate(cev, s.table, on_alert, containers);
+    }
+  };
   auto on_event = [&](const Event& ev) {
     canary.Observe(ev);
     s.table.Apply(ev);
+    if (containers) {
+      // Only events of processes in containers pay for this (exec: a new container to look
+      // up; otherwise only while some container's metadata is pending or events are held).
+      const bool exec = ev.exec != nullptr;
+      if (exec || containers->AnyPending() || !s.hold->empty()) {
+        const Process* p = s.table.Find(ev.tgid);
+        if (p && !p->container_full_id.empty()) {
+          if (exec) {
+            containers->Request(p->container_full_id, p->cgroup);
+            if (s.container_first_pid.size() < 65536)
+              s.container_first_pid.try_emplace(p->container_full_id, p->pid);
+          }
+          const auto now = Clock::now();
+          if (!s.hold->empty() && now - last_release >= std::chrono::milliseconds(1)) {
+            last_release = now;
+            account(s.hold->Release(*containers, now, eval_held));
+          }
+          if (s.hold->ShouldHold(*p, *containers)) {
+            if (s.hold->Hold(ev, *p, s.table, now)) {
+              s.metrics.container_events_held.fetch_add(1, std::memory_order_relaxed);
+              s.metrics.events.fetch_add(1, std::memory_order_relaxed);
+              return;
+            }
+            s.metrics.container_events_held_overflow.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
+    }
     const bool timed = ++eval_sample == kEvalSampleEvery;
     const auto t0 = timed ? Clock::now() : Clock::time_point{};
-    s.ruleset->Evaluate(ev, s.table, on_alert);
+    s.ruleset->Evaluate(ev, s.table, on_alert, containers);
     if (timed) {
       eval_sample = 0;
       auto ns = static_cast<uint64_t>(
@@ -413,6 +493,7 @@ int Daemon::Run() {
       break;
     }
     const auto now = Clock::now();
+    service_containers(now);
     if (options_.duration_s > 0 &&
         now - started >= std::chrono::duration<double>(options_.duration_s)) {
       break;
@@ -542,6 +623,16 @@ int Daemon::Run() {
       s.metrics.SetSensorStats(sensor_stats);
       s.metrics.SetSinkStats(s.outputs->Stats(), s.outputs->Totals());
       s.metrics.processes = s.table.size();
+      if (containers) {
+        ContainerStoreStats cs = containers->Stats();
+        s.metrics.containers_cached = cs.cached;
+        s.metrics.containers_pending = cs.pending;
+        s.metrics.container_fetches = cs.fetches;
+        s.metrics.container_fetch_failures = cs.failures;
+        s.metrics.container_fetch_timeouts = cs.timeouts;
+        s.metrics.container_evictions = cs.evictions;
+        s.metrics.container_cache_bytes = cs.memory_bytes;
+      }
       next_snapshot = now + std::chrono::seconds(1);
     }
     if (s.config.stats_interval_s > 0 && now >= next_stats) {
@@ -559,6 +650,10 @@ int Daemon::Run() {
   s.healthy = false;
   // Drain what the kernel already wrote, then flush every sink.
   s.sensor->Poll(0, on_event);
+  if (containers) {
+    account(s.hold->Flush(eval_held));
+    containers->Stop();
+  }
   if (pending_reload.valid()) pending_reload.wait();
   s.outputs->Stop(std::chrono::seconds(3));
   SensorStats st = s.sensor->Stats();

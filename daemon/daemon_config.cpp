@@ -114,6 +114,46 @@ Setter RingBufferMb() {
   };
 }
 
+// containers.* keys live in DaemonConfig::containers (containers_config.h).
+Setter CStr(std::string ContainersConfig::*m) {
+  return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    if (!v.IsScalar()) return *what = "expected a string", false;
+    c->containers.*m = v.Scalar();
+    return true;
+  };
+}
+
+Setter CBool(bool ContainersConfig::*m) {
+  return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) return *what = "expected true or false", false;
+    c->containers.*m = b;
+    return true;
+  };
+}
+
+template <typename T>
+Setter CInt(T ContainersConfig::*m, long long min, long long max) {
+  return [m, min, max](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    long long n = 0;
+    if (!v.IsScalar() || !YAML::convert<long long>::decode(v, n)) return *what = "expected an integer", false;
+    if (n < min || n > max) {
+      return *what = "must be in " + std::to_string(min) + ".." + std::to_string(max), false;
+    }
+    c->containers.*m = static_cast<T>(n);
+    return true;
+  };
+}
+
+Setter CList(std::vector<std::string> ContainersConfig::*m) {
+  return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    DaemonConfig tmp;
+    if (!List(&DaemonConfig::rules_files)(v, &tmp, what)) return false;
+    c->containers.*m = std::move(tmp.rules_files);
+    return true;
+  };
+}
+
 const std::vector<KeySpec>& Schema() {
   static const std::vector<KeySpec> kSchema = {
       {"rules_files", List(&DaemonConfig::rules_files)},
@@ -138,6 +178,18 @@ const std::vector<KeySpec>& Schema() {
        Enum(&DaemonConfig::log_level, {"trace", "debug", "info", "warn", "warning", "error",
                                        "critical"})},
       {"log.format", Enum(&DaemonConfig::log_format, {"text", "json"})},
+      {"containers.enabled", CBool(&ContainersConfig::enabled)},
+      {"containers.docker_sockets", CList(&ContainersConfig::docker_sockets)},
+      {"containers.podman_socket", CStr(&ContainersConfig::podman_socket)},
+      {"containers.podman_storage", CStr(&ContainersConfig::podman_storage)},
+      {"containers.containerd_state", CStr(&ContainersConfig::containerd_state)},
+      {"containers.crio_state", CStr(&ContainersConfig::crio_state)},
+      {"containers.cgroup_root", CStr(&ContainersConfig::cgroup_root)},
+      {"containers.api_timeout_ms", CInt(&ContainersConfig::api_timeout_ms, 1, 60000)},
+      {"containers.hold_ms", CInt(&ContainersConfig::hold_ms, 0, 10000)},
+      {"containers.workers", CInt(&ContainersConfig::workers, 1, 16)},
+      {"containers.max_containers", CInt(&ContainersConfig::max_containers, 1, 1000000)},
+      {"containers.max_held_events", CInt(&ContainersConfig::max_held_events, 0, 1000000)},
   };
   return kSchema;
 }

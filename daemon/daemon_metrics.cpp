@@ -129,6 +129,32 @@ std::string DaemonMetrics::RenderPrometheus() const {
          << '\n';
     }
   }
+  Metric(os, "vigil_containers_cached", "gauge", "Containers in the metadata cache.", containers_cached.load());
+  Metric(os, "vigil_containers_pending", "gauge", "Containers whose metadata is being fetched.",
+         containers_pending.load());
+  Metric(os, "vigil_container_cache_bytes", "gauge", "Approximate memory held by container metadata.",
+         container_cache_bytes.load());
+  Metric(os, "vigil_container_fetches_total", "counter", "Container metadata fetch attempts.",
+         container_fetches.load());
+  Metric(os, "vigil_container_fetch_failures_total", "counter",
+         "Containers no runtime gave metadata for.", container_fetch_failures.load());
+  Metric(os, "vigil_container_fetch_timeouts_total", "counter", "Runtime API requests that timed out.",
+         container_fetch_timeouts.load());
+  Metric(os, "vigil_container_evictions_total", "counter", "Containers dropped from the cache (gone, or cache full).",
+         container_evictions.load());
+  Metric(os, "vigil_container_events_held_total", "counter",
+         "Events of containers with pending metadata held before evaluation.", container_events_held.load());
+  Metric(os, "vigil_container_events_held_overflow_total", "counter",
+         "Events evaluated without waiting because the hold queue was full.",
+         container_events_held_overflow.load());
+  Metric(os, "vigil_container_holds_with_metadata_total", "counter",
+         "Held events released once metadata arrived.", container_holds_with_metadata.load());
+  Metric(os, "vigil_container_holds_expired_total", "counter",
+         "Held events released at the deadline without metadata.", container_holds_expired.load());
+  Metric(os, "vigil_container_hold_seconds_total", "counter", "Time held events waited.",
+         static_cast<double>(container_hold_ns_total.load()) / 1e9);
+  Metric(os, "vigil_container_events_total", "counter", "Synthetic container (start) events.",
+         container_events.load());
   os << "# HELP vigil_sink_queue_depth Alerts waiting in each sink's queue.\n"
      << "# TYPE vigil_sink_queue_depth gauge\n";
   for (const auto& s : sinks_)

@@ -161,7 +161,7 @@ std::optional<Process> ReadProcProcess(uint32_t pid, const ProcScanOptions& opti
     }
     if (p.cgroup.empty()) p.cgroup = v2;
   }
-  p.container_id = ContainerIdFromCgroup(p.cgroup);
+  AssignContainer(&p);
   std::string loginuid;
   if (ReadFile(dir + "/loginuid", &loginuid) && !loginuid.empty()) {
     p.loginuid = U32(std::strtoull(loginuid.c_str(), nullptr, 10));

@@ -1,6 +1,5 @@
 #include "vigil/process.h"
 
-#include <cctype>
 
 namespace vigil {
 
@@ -25,29 +24,15 @@ std::string BuildCmdline(const std::string& comm, const std::vector<std::string>
   return out;
 }
 
-namespace {
-bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
-}  // namespace
-
-std::string ContainerIdFromCgroup(const std::string& cgroup_path) {
-  // Container runtimes put a 64-hex id in the cgroup path: /docker/<id>,
-  // /system.slice/docker-<id>.scope, /kubepods/.../cri-containerd-<id>.scope, libpod-<id>...
-  const std::size_t n = cgroup_path.size();
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (IsHex(cgroup_path[i])) {
-      ++run;
-      if (run == 64 && (i + 1 == n || !IsHex(cgroup_path[i + 1]))) {
-        std::size_t start = i + 1 - 64;
-        if (start == 0 || !IsHex(cgroup_path[start - 1])) {
-          return cgroup_path.substr(start, 12);
-        }
-      }
-    } else {
-      run = 0;
-    }
+void AssignContainer(Process* p) {
+  CgroupContainer c;
+  if (ParseContainerCgroup(p->cgroup, &c)) {
+    p->container_id = c.short_id();
+    p->container_full_id = std::move(c.id);
+  } else {
+    p->container_id = "host";
+    p->container_full_id.clear();
   }
-  return "host";
 }
 
 }  // namespace vigil

@@ -108,7 +108,7 @@ void ProcessTable::ReapPending() {
 Process& ProcessTable::Upsert(Process p) {
   Entry& e = GetOrCreate(p.pid);
   if (p.cmdline.empty()) p.cmdline = BuildCmdline(p.comm, p.args);
-  if (p.container_id.empty()) p.container_id = ContainerIdFromCgroup(p.cgroup);
+  if (p.container_id.empty()) AssignContainer(&p);
   e.proc = std::move(p);
   return e.proc;
 }
@@ -193,7 +193,7 @@ void ProcessTable::Apply(const Event& ev) {
       p.env = SplitNul(x.env);
       if (!x.cgroup.empty()) {
         p.cgroup.assign(x.cgroup);
-        p.container_id = ContainerIdFromCgroup(p.cgroup);
+        AssignContainer(&p);
       } else if (p.container_id.empty()) {
         p.container_id = "host";
       }

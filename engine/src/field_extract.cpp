@@ -475,24 +475,12 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     case FieldId::kContainerId: case FieldId::kContainerFullId: {
       p = ctx.proc();
       if (!p) return 0;
+      if (ref.id == FieldId::kContainerFullId && !p->container_full_id.empty())
+        return one(Str(p->container_full_id));
       return one(Str(p->container_id.empty() ? std::string_view("host") : std::string_view(p->container_id)));
     }
-    case FieldId::kContainerName: case FieldId::kContainerType: {
-      p = ctx.proc();
-      if (!p) return 0;
-      bool host = p->container_id.empty() || p->container_id == "host";
-      return host ? one(Str("host")) : 0;
-    }
-    case FieldId::kContainerPrivileged: {
-      // No runtime metadata: a container process holding the capabilities that only
-      // `--privileged` grants (no default runtime profile has any of them) counts as
-      // privileged: CAP_NET_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_PTRACE, CAP_SYS_ADMIN.
-      p = ctx.proc();
-      if (!p || p->container_id.empty() || p->container_id == "host") return 0;
-      constexpr uint64_t kPrivilegedCaps = (uint64_t{1} << 12) | (uint64_t{1} << 16) |
-                                           (uint64_t{1} << 17) | (uint64_t{1} << 19) | (uint64_t{1} << 21);
-      return one(Bool((p->cap_effective & kPrivilegedCaps) == kPrivilegedCaps));
-    }
+    case FieldId::kContainerName: case FieldId::kContainerType:
+    case FieldId::kContainerPrivileged:
     case FieldId::kContainerImage: case FieldId::kContainerImageId:
     case FieldId::kContainerImageRepository: case FieldId::kContainerImageTag:
     case FieldId::kContainerImageDigest:
@@ -504,15 +492,13 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     case FieldId::kContainerHostPid: case FieldId::kContainerHostNetwork:
     case FieldId::kContainerHostIpc: case FieldId::kContainerHealthcheck:
     case FieldId::kContainerLivenessProbe: case FieldId::kContainerReadinessProbe:
-      return 0;
-
-    // ---- k8s.*
+    case FieldId::kContainerLabel: case FieldId::kContainerLabels:
     case FieldId::kK8sNsName: case FieldId::kK8sPodName: case FieldId::kK8sPodId:
     case FieldId::kK8sPodUid: case FieldId::kK8sPodSandboxId: case FieldId::kK8sPodFullSandboxId:
     case FieldId::kK8sPodLabel: case FieldId::kK8sPodLabels: case FieldId::kK8sPodIp:
     case FieldId::kK8sPodCniJson: case FieldId::kK8sNsLabel: case FieldId::kK8sDeploymentName:
     case FieldId::kK8sRsName: case FieldId::kK8sSvcName:
-      return 0;
+      return ExtractContainerField(ref, ctx, out);
 
     default:
       break;

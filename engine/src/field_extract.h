@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "field_table.h"
+#include "vigil/container_store.h"
 #include "vigil/event.h"
 #include "vigil/field_registry.h"
 #include "vigil/process_table.h"
@@ -94,6 +95,9 @@ class EvalContext {
   const Process* Ancestor(int n) noexcept;  // 0 = self
   const FdView& fd() noexcept;
   const UserDb::Snapshot* users() noexcept;
+  // The metadata of the event process's container (nullptr: host, no store, not fetched yet).
+  const ContainerInfo* container() noexcept;
+  void set_containers(const ContainerStore* store) noexcept { containers_ = store; }
 
   // Scratch memory valid until the context dies; nullptr when exhausted.
   char* Alloc(std::size_t n) noexcept;
@@ -114,12 +118,19 @@ class EvalContext {
   const Process* parent_ = nullptr;
   FdView fd_;
   std::shared_ptr<const UserDb::Snapshot> user_snap_;
+  const ContainerStore* containers_ = nullptr;
+  bool container_done_ = false;
+  std::shared_ptr<const ContainerInfo> container_;
   std::size_t arena_used_ = 0;
   std::size_t arena_exhausted_ = 0;
   char arena_[kArenaSize];
 
   friend std::string_view AbsolutePathFor(EvalContext& ctx, std::string_view path, int64_t dirfd) noexcept;
 };
+
+// container.* / k8s.* fields that need runtime metadata (container_fields.cpp); returns the
+// value count like ExtractValues.
+int ExtractContainerField(const FieldRef& ref, EvalContext& ctx, Value* out) noexcept;
 
 // Makes `path` absolute against dirfd (AT_FDCWD: the process cwd); result in the arena.
 std::string_view AbsolutePathFor(EvalContext& ctx, std::string_view path, int64_t dirfd) noexcept;

@@ -151,6 +151,8 @@
   X(ContainerMountMode, "container.mount.mode", kCharbuf, kKeyRequired, "Mount mode (<NA>).")    \
   X(ContainerMountRdwr, "container.mount.rdwr", kCharbuf, kKeyRequired, "Mount rdwr (<NA>).")    \
   X(ContainerMountPropagation, "container.mount.propagation", kCharbuf, kKeyRequired, "Mount propagation (<NA>).") \
+  X(ContainerLabel, "container.label", kCharbuf, kKeyRequired, "One container label: container.label[key] (<NA>: absent).") \
+  X(ContainerLabels, "container.labels", kCharbuf, kNone, "Container labels 'k1:v1, k2:v2' (<NA>: none).") \
   X(ContainerStartTs, "container.start_ts", kAbsTime, kNone, "Container start (<NA>).")          \
   X(ContainerDuration, "container.duration", kRelTime, kNone, "Container age (<NA>).")           \
   X(ContainerIp, "container.ip", kCharbuf, kNone, "Container ip (<NA>).")                        \

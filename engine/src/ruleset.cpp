@@ -70,13 +70,15 @@ Alert MakeAlert(const CompiledRule& rule, EvalContext& ctx, const std::string& h
 }
 
 template <typename OnMatch>
-std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const ProcessTable& table, OnMatch&& on_match) {
+std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const ProcessTable& table,
+                         const ContainerStore* containers, OnMatch&& on_match) {
   auto t = static_cast<std::size_t>(ev.type);
   if (t >= kEventTypeCount) return 0;
   const auto& bucket = impl.by_type[t];
   if (bucket.empty()) return 0;
   if (impl.users) impl.users->MaybeRefresh();
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
+  ctx.set_containers(containers);
   // One memo per thread; it only grows (first event on a thread, or a bigger ruleset).
   thread_local EvalMemo memo;
   thread_local int depth = 0;  // Evaluate() called from inside an on_match callback
@@ -115,15 +117,17 @@ Ruleset::Ruleset(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ruleset::~Ruleset() = default;
 
 std::size_t Ruleset::Evaluate(const Event& ev, const ProcessTable& table,
-                              const std::function<void(const Alert&)>& on_match) const {
-  return EvaluateImpl(*impl_, ev, table, [&](const CompiledRule& rule, EvalContext& ctx) {
+                              const std::function<void(const Alert&)>& on_match,
+                              const ContainerStore* containers) const {
+  return EvaluateImpl(*impl_, ev, table, containers, [&](const CompiledRule& rule, EvalContext& ctx) {
     Alert a = MakeAlert(rule, ctx, impl_->hostname);
     if (on_match) on_match(a);
   });
 }
 
-std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table) const {
-  return EvaluateImpl(*impl_, ev, table, [](const CompiledRule&, EvalContext&) {});
+std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table,
+                                  const ContainerStore* containers) const {
+  return EvaluateImpl(*impl_, ev, table, containers, [](const CompiledRule&, EvalContext&) {});
 }
 
 std::bitset<kEventTypeCount> Ruleset::InterestingEventTypes() const { return impl_->interesting; }

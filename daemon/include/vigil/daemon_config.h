@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "vigil/containers_config.h"
+
 namespace vigil {
 
 struct DaemonConfig {
@@ -36,6 +38,8 @@ struct DaemonConfig {
   // checks
   bool refuse_insecure_files = true;      // refuse config/rules writable by non-root
   bool self_protection = true;            // built-in tamper-detection rules (self_protection.h)
+  // containers: runtime metadata (docs/containers.md)
+  ContainersConfig containers;
   // outputs: handed whole to the outputs stage's parser (nodes keep their file positions)
   YAML::Node outputs;
   // Dotted keys set by `-o` and the argument that set them ("outputs.file.path" ->

@@ -31,6 +31,16 @@ class DaemonMetrics {
   std::atomic<uint64_t> processes{0};
   std::atomic<uint64_t> fds{0};
   std::atomic<uint64_t> start_time_s{0};
+  // containers (container_store.h and the daemon's hold of events awaiting metadata)
+  std::atomic<uint64_t> containers_cached{0}, containers_pending{0}, container_fetches{0},
+      container_fetch_failures{0}, container_fetch_timeouts{0}, container_evictions{0},
+      container_cache_bytes{0};
+  std::atomic<uint64_t> container_events_held{0};          // events that waited for metadata
+  std::atomic<uint64_t> container_events_held_overflow{0}; // evaluated at once: hold queue full
+  std::atomic<uint64_t> container_holds_with_metadata{0};  // held events released with metadata
+  std::atomic<uint64_t> container_holds_expired{0};        // released at the deadline without
+  std::atomic<uint64_t> container_hold_ns_total{0};        // time held events waited
+  std::atomic<uint64_t> container_events{0};               // synthetic `container` events
 
   // Counts one alert of `rule` (locks a small mutex; alerts are rare compared to events).
   void CountAlert(const std::string& rule);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "vigil/alert.h"
+#include "vigil/container_store.h"
 #include "vigil/event.h"
 #include "vigil/event_types.h"
 #include "vigil/open_prefilter.h"
@@ -47,11 +48,14 @@ class Ruleset {
   Ruleset& operator=(const Ruleset&) = delete;
 
   // Calls on_match for each matching active rule (one call in MatchMode::kFirst).
-  // Returns the number of matches.
+  // Returns the number of matches. `containers` (optional) supplies container.*/k8s.*
+  // metadata; without it those fields read <NA> (container.id still works).
   std::size_t Evaluate(const Event& ev, const ProcessTable& table,
-                       const std::function<void(const Alert&)>& on_match) const;
+                       const std::function<void(const Alert&)>& on_match,
+                       const ContainerStore* containers = nullptr) const;
   // Counts matching rules without building alerts (benchmarks, tests); never allocates.
-  std::size_t CountMatches(const Event& ev, const ProcessTable& table) const;
+  std::size_t CountMatches(const Event& ev, const ProcessTable& table,
+                           const ContainerStore* containers = nullptr) const;
 
   // Event types some active rule can match (for the kernel syscall-interest bitmap).
   // A rule without an evt.type restriction makes every type interesting.

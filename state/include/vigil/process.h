@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/container_cgroup.h"
+
 namespace vigil {
 
 struct Process {
@@ -27,7 +29,8 @@ struct Process {
   std::string cwd;
   std::vector<std::string> env;
   std::string cgroup;      // cgroup path
-  std::string container_id;  // 12-hex short id, "host" when not in a container
+  std::string container_id;  // 12-char short id, "host" when not in a container
+  std::string container_full_id;  // full id (64 hex, or a ctr name); empty when not in a container
 
   uint64_t exe_ino = 0, exe_ctime_ns = 0, exe_mtime_ns = 0;
   uint64_t cap_permitted = 0, cap_effective = 0, cap_inheritable = 0;
@@ -46,7 +49,8 @@ std::string BuildCmdline(const std::string& comm, const std::vector<std::string>
 // Splits a NUL-separated list (argv/envp as the kernel stores them) into strings.
 std::vector<std::string> SplitNul(std::string_view s);
 
-// Derives a Falco-style short container id (12 hex chars) from a cgroup path, or "host".
-std::string ContainerIdFromCgroup(const std::string& cgroup_path);
+// Sets p->container_id / container_full_id from p->cgroup (container_cgroup.h).
+void AssignContainer(Process* p);
+
 
 }  // namespace vigil

@@ -43,6 +43,11 @@ class ProcessTable {
   const FdInfo* FindFd(uint32_t tgid, int64_t fd) const noexcept;
 
   std::size_t size() const noexcept { return procs_.size(); }
+  // Calls f for every process (cold path: start-up, tests).
+  template <typename F>
+  void ForEachProcess(F&& f) const {
+    for (const auto& [tgid, e] : procs_) f(e.proc);
+  }
   std::size_t fd_count() const noexcept;
   std::size_t evictions() const noexcept { return evictions_; }
 

@@ -41,7 +41,7 @@ namespace vigil {
   X(kProcessVmReadv, "process_vm_readv") X(kProcessVmWritev, "process_vm_writev")          \
   X(kPidfdOpen, "pidfd_open") X(kPidfdGetfd, "pidfd_getfd")                                \
   X(kMmap, "mmap") X(kMprotect, "mprotect") X(kIoUringSetup, "io_uring_setup")            \
-  X(kDropped, "drop")
+  X(kDropped, "drop") X(kContainer, "container")
 
 enum class EventType : uint16_t {
 #define VIGIL_X_ENUM(e, n) e,
