@@ -23,6 +23,7 @@
 #include "vigil/rule_loader.h"
 #include "vigil/ruleset.h"
 #include "vigil/self_protection.h"
+#include "vigil/sequence_engine.h"
 #include "vigil/sensor.h"
 
 namespace vigil {
@@ -103,6 +104,7 @@ struct Daemon::State {
   DaemonConfig config;
   std::unique_ptr<Sensor> sensor;
   ProcessTable table;
+  SequenceEngine sequences;  // sequence/threshold state (event thread only)
   std::unique_ptr<MetricsServer> metrics_server;
   std::atomic<bool> healthy{false};
   std::vector<std::thread> retired;  // threads draining replaced output managers
@@ -308,6 +310,8 @@ int Daemon::Run() {
     spdlog::warn("running without {} invalid rule(s) (engine.skip_invalid_rules: true)",
                  initial.skipped_rules);
   }
+  s.sequences.SetRuleset(s.ruleset);
+  s.metrics.sequences_loaded = s.sequences.sequence_count();
 
   auto interest_for = [](const Ruleset& rs) {
     auto wanted = rs.InterestingEventTypes();
@@ -374,6 +378,7 @@ int Daemon::Run() {
     const bool timed = ++eval_sample == kEvalSampleEvery;
     const auto t0 = timed ? Clock::now() : Clock::time_point{};
     s.ruleset->Evaluate(ev, s.table, on_alert);
+    s.sequences.Process(ev, s.table, on_alert);
     if (timed) {
       eval_sample = 0;
       auto ns = static_cast<uint64_t>(
@@ -435,6 +440,10 @@ int Daemon::Run() {
         InstallOpenPrefilter(*s.sensor, next.prefilter);
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.rules_skipped = next.skipped_rules;
+        s.sequences.SetRuleset(s.ruleset);  // unchanged sequences keep their partial matches
+        s.metrics.sequences_loaded = s.sequences.sequence_count();
+        spdlog::info("reload: {} sequences, state kept for {} unchanged", s.sequences.sequence_count(),
+                     s.sequences.stats().state_carried);
         s.metrics.reloads_ok.fetch_add(1);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - reload_started).count();
         spdlog::info("reload done in {:.1f} ms: {} active rules", ms, s.ruleset->rule_count());
@@ -478,6 +487,13 @@ int Daemon::Run() {
       s.metrics.SetSensorStats(sensor_stats);
       s.metrics.SetSinkStats(s.outputs->Stats(), s.outputs->Totals());
       s.metrics.processes = s.table.size();
+      if (s.sequences.sequence_count() > 0) {
+        const SequenceStats seq = s.sequences.stats();
+        s.metrics.sequence_keys = seq.keys_live;
+        s.metrics.sequence_state_bytes = seq.state_bytes;
+        s.metrics.sequence_keys_evicted = seq.keys_evicted;
+        s.metrics.sequence_partials_evicted = seq.partials_evicted;
+      }
       next_snapshot = now + std::chrono::seconds(1);
     }
     if (s.config.stats_interval_s > 0 && now >= next_stats) {
