@@ -225,7 +225,7 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   out.result = LoadRuleFiles(cfg.rules_files, generated, lo);
   out.ruleset = out.result.ruleset;
   std::size_t self_rules = cfg.self_protection ? kSelfProtectionRuleCount : 0;
-  if (!out.ruleset || out.ruleset->rule_count() <= self_rules) {
+  if (!out.ruleset || out.ruleset->rule_count() + out.ruleset->sequence_count() <= self_rules) {
     out.errors.push_back("no usable rule was loaded from the configured rules files");
   }
   if (out.result.errors() > 0) {
@@ -262,9 +262,9 @@ void LogDiagnostics(const LoadResult& r) {
       spdlog::error("{}", d.ToString());
     }
   }
-  spdlog::info("rules: {} rules, {} macros, {} lists loaded ({} disabled, {} for other sources), "
+  spdlog::info("rules: {} rules, {} sequences, {} macros, {} lists loaded ({} disabled, {} for other sources), "
                "{} errors, {} warnings",
-               r.rules, r.macros, r.lists, r.disabled_rules, r.inactive_source_rules, r.errors(),
+               r.rules, r.sequences, r.macros, r.lists, r.disabled_rules, r.inactive_source_rules, r.errors(),
                r.warnings());
 }
 

@@ -75,6 +75,7 @@ struct SequenceEngine::State {
   std::array<std::vector<Entry>, kEventTypeCount> by_type;
   EvalMemo memo;
   std::string key;  // scratch key of the current event (capacity kept: no allocation once warm)
+  Partial scratch;  // scratch first-step match (capacity kept)
   uint64_t now = 0;
   uint64_t events = 0;
   SequenceStats counters;
@@ -196,10 +197,12 @@ struct SequenceEngine::State {
       auto& ps = ks->partials;
       ps.erase(std::remove_if(ps.begin(), ps.end(), [&](const Partial& p) { return p.first_ts + d.maxspan_ns < now; }),
                ps.end());
-      Partial fresh;
+      // Captured into a reused scratch first: repeating the same first step (a downloader
+      // writing the same file again) restarts its window without allocating.
+      Partial& fresh = scratch;
       fresh.first_ts = ts;
       fresh.next = 1;
-      fresh.caps.resize(d.captures.size());
+      if (fresh.caps.size() != d.captures.size()) fresh.caps.resize(d.captures.size());
       Capture(d, step, ctx, &fresh);
       for (auto& p : ps) {
         if (p.next != 1) continue;
@@ -215,7 +218,8 @@ struct SequenceEngine::State {
         ps.erase(ps.begin());
         ++counters.partials_evicted;
       }
-      ps.push_back(std::move(fresh));
+      ps.push_back(fresh);
+      for (auto& c : ps.back().caps) c.str.shrink_to_fit();
       return 0;
     }
     auto it = sr.keys.find(key);
