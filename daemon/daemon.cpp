@@ -310,6 +310,7 @@ int Daemon::Run() {
     spdlog::warn("running without {} invalid rule(s) (engine.skip_invalid_rules: true)",
                  initial.skipped_rules);
   }
+  s.sequences.SetOptions(SequenceOptions{s.config.sequence_max_keys, s.config.sequence_max_partials});
   s.sequences.SetRuleset(s.ruleset);
   s.metrics.sequences_loaded = s.sequences.sequence_count();
 
@@ -440,6 +441,7 @@ int Daemon::Run() {
         InstallOpenPrefilter(*s.sensor, next.prefilter);
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.rules_skipped = next.skipped_rules;
+        s.sequences.SetOptions(SequenceOptions{s.config.sequence_max_keys, s.config.sequence_max_partials});
         s.sequences.SetRuleset(s.ruleset);  // unchanged sequences keep their partial matches
         s.metrics.sequences_loaded = s.sequences.sequence_count();
         spdlog::info("reload: {} sequences, state kept for {} unchanged", s.sequences.sequence_count(),

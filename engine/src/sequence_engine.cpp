@@ -102,7 +102,7 @@ struct SequenceEngine::State {
   KeyState* FindOrCreate(SeqRuntime& sr) {
     auto it = sr.keys.find(key);
     if (it != sr.keys.end()) return &it->second;
-    if (sr.keys.size() >= options.max_keys && sr.tail) {
+    while (sr.keys.size() >= options.max_keys && sr.tail) {
       sr.Erase(sr.tail);
       ++counters.keys_evicted;
     }
@@ -214,7 +214,7 @@ struct SequenceEngine::State {
           return 0;
         }
       }
-      if (ps.size() >= options.max_partials_per_key) {
+      while (!ps.empty() && ps.size() >= options.max_partials_per_key) {
         ps.erase(ps.begin());
         ++counters.partials_evicted;
       }
@@ -298,6 +298,12 @@ SequenceEngine::SequenceEngine(SequenceOptions options) : st_(std::make_unique<S
 }
 SequenceEngine::~SequenceEngine() = default;
 
+void SequenceEngine::SetOptions(SequenceOptions options) {
+  if (options.max_keys == 0) options.max_keys = 1;
+  if (options.max_partials_per_key == 0) options.max_partials_per_key = 1;
+  st_->options = options;
+}
+
 void SequenceEngine::SetRuleset(std::shared_ptr<const Ruleset> ruleset) {
   State& s = *st_;
   std::vector<std::unique_ptr<SeqRuntime>> next;
@@ -366,6 +372,7 @@ std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
     }
     const CompiledStep& step = d.steps[static_cast<std::size_t>(e.step)];
     if (!step.condition->Eval(ctx)) continue;  // %stepN checks pass here: a prefilter
+    ++s.counters.step_matches;
     if (!s.BuildKey(step.by, ctx)) continue;
     alerts += d.threshold ? s.Threshold(sr, ctx, on_alert)
                           : s.Step(sr, static_cast<std::size_t>(e.step), ctx, on_alert);
@@ -375,6 +382,7 @@ std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
 }
 
 std::size_t SequenceEngine::sequence_count() const { return st_->seqs.size(); }
+uint64_t SequenceEngine::step_matches() const { return st_->counters.step_matches; }
 
 SequenceStats SequenceEngine::stats() const {
   SequenceStats out = st_->counters;

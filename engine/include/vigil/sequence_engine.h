@@ -47,6 +47,7 @@ struct SequenceOptions {
 
 struct SequenceStats {
   uint64_t alerts = 0;
+  uint64_t step_matches = 0;       // events that passed a step's condition (may create state)
   uint64_t keys_evicted = 0;       // cap reached: least recently used key dropped (metric)
   uint64_t partials_evicted = 0;   // per-key cap reached: oldest partial match dropped (metric)
   uint64_t keys_expired = 0;       // window passed (normal)
@@ -70,6 +71,8 @@ class SequenceEngine {
   // Installs the sequences of `ruleset` (may be null: none). State of a sequence whose name
   // and definition fingerprint are unchanged carries over; the rest starts empty. Cold path.
   void SetRuleset(std::shared_ptr<const Ruleset> ruleset);
+  // Changes the caps (config reload); state above a new cap shrinks as keys are touched.
+  void SetOptions(SequenceOptions options);
 
   // Feeds one event (after ProcessTable::Apply, like Ruleset::Evaluate). Calls on_alert for
   // each completed sequence / reached threshold; returns the number of alerts.
@@ -78,6 +81,7 @@ class SequenceEngine {
 
   std::size_t sequence_count() const;   // active sequences
   SequenceStats stats() const;          // walks the state for the live/bytes figures: not per event
+  uint64_t step_matches() const;        // SequenceStats::step_matches without the walk
 
  private:
   struct State;
