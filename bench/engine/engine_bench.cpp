@@ -296,10 +296,10 @@ int main(int argc, char** argv) {
     SequenceEngine fresh;  // no live state: every later step is skipped
     fresh.SetRuleset(r.ruleset);
     for (const Event& ev : w.events) {
-      if (ev.type == EventType::kOpenat && ev.res == 4) continue;  // writes may start a match
-      uint64_t before = g_allocations.load();
+      const uint64_t before = g_allocations.load();
+      const uint64_t matched = fresh.step_matches();
       fresh.Process(ev, w.table, on_alert);
-      seq_nomatch_allocs += g_allocations.load() - before;
+      if (fresh.step_matches() == matched) seq_nomatch_allocs += g_allocations.load() - before;
     }
   }
 
@@ -332,8 +332,9 @@ int main(int argc, char** argv) {
               n / (static_cast<double>(daemon_ns) / 1e9), static_cast<unsigned long long>(daemon_allocs),
               static_cast<double>(daemon_allocs) / n, daemon_alerts, static_cast<unsigned long long>(seq_nomatch_allocs));
   if (seq.sequence_count() > 0) {
-    // Memory at 100k live keys: 100k downloader sessions each write a file in /tmp (the first
-    // step of "Downloaded File Executed": key proc.sid, captures fd.name, proc.name, cmdline).
+    // Memory at 100k live keys: 50k downloader sessions each write a file in /tmp, the first
+    // step of two default sequences ("Downloaded File Executed": key proc.sid, captures
+    // fd.name, proc.name, proc.cmdline; "Dropped Binary Made Executable and Run").
     SequenceOptions so;
     so.max_keys = 200000;
     SequenceEngine big(so);
@@ -341,14 +342,14 @@ int main(int argc, char** argv) {
     ProcessTable table;
     std::string path;
     uint64_t before_bytes = 0;
-    for (uint32_t i = 0; i < 100000; ++i) {
+    for (uint32_t i = 0; i < 50000; ++i) {
       Process p = Proc(100000 + i, 1, "curl", "/usr/bin/curl", {"-sSLo", "/tmp/dl", "https://example.com/x"}, 1000);
       p.sid = 100000 + i;
       table.Upsert(std::move(p));
     }
     path.reserve(64);
     uint64_t c1 = CpuNs();
-    for (uint32_t i = 0; i < 100000; ++i) {
+    for (uint32_t i = 0; i < 50000; ++i) {
       Event ev;
       ev.ts_ns = 1'700'000'200'000'000'000ULL + i * 1000ULL;
       ev.tid = ev.tgid = 100000 + i;
@@ -363,10 +364,10 @@ int main(int argc, char** argv) {
     }
     uint64_t fill_cpu = CpuNs() - c1;
     SequenceStats st = big.stats();
-    std::printf("sequence state: %zu live keys, %zu partial matches, ~%.1f MiB (%.0f bytes/key); creating a key %.0f ns CPU\n",
+    std::printf("sequence state: %zu live keys, %zu partial matches, ~%.1f MiB (%.0f bytes/key); first-step event creating keys %.0f ns CPU\n",
                 st.keys_live, st.partials_live, static_cast<double>(st.state_bytes - before_bytes) / (1 << 20),
                 static_cast<double>(st.state_bytes) / static_cast<double>(st.keys_live ? st.keys_live : 1),
-                static_cast<double>(fill_cpu) / 100000.0);
+                static_cast<double>(fill_cpu) / 50000.0);
   }
   std::printf("per-event wall cost (includes ~20 ns timer and preemption on a shared machine): p50 %u ns, p90 %u ns, p99 %u ns, p99.9 %u ns, max %u ns\n", pct(0.5), pct(0.9),
               pct(0.99), pct(0.999), lat.back());
