@@ -13,14 +13,14 @@ echo "== validate"
 "$vigil" validate -r "$here/archive_upload.yaml"
 
 echo "== validate a broken copy (every error, with file:line:col)"
-sed -e 's/maxspan: 2m/maxspan: 2 minutes/' -e 's/%step1.fd.name$/%step3.fd.name/' \
+sed -e 's/maxspan: 2m/maxspan: 2 minutes/' \
   "$here/archive_upload.yaml" >"$out/broken.yaml"
 if "$vigil" validate -r "$out/broken.yaml" >"$out/broken.txt" 2>&1; then
   echo "broken copy validated" >&2
   exit 1
 fi
 cat "$out/broken.txt"
-grep -q "broken.yaml:15:12: error: sequence 'Archive Staged Then Uploaded': 'maxspan' must be a positive duration" "$out/broken.txt"
+grep -q "broken.yaml:16:12: error: sequence 'Archive Staged Then Uploaded': 'maxspan' must be a positive duration" "$out/broken.txt"
 
 echo "== test"
 "$vigil" test "$here/archive_upload_test.yaml"
