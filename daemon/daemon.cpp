@@ -27,6 +27,7 @@
 #include "vigil/ruleset.h"
 #include "vigil/canary.h"
 #include "vigil/self_protection.h"
+#include "vigil/sequence_engine.h"
 #include "vigil/sensor.h"
 
 namespace vigil {
@@ -107,6 +108,7 @@ struct Daemon::State {
   DaemonConfig config;
   std::unique_ptr<Sensor> sensor;
   ProcessTable table;
+  SequenceEngine sequences;  // sequence/threshold state (event thread only)
   std::unique_ptr<MetricsServer> metrics_server;
   std::atomic<bool> healthy{false};
   std::vector<std::thread> retired;  // threads draining replaced output managers
@@ -230,7 +232,7 @@ Loaded LoadEverything(const DaemonOptions& opts, bool build_outputs) {
   out.result = LoadRuleFiles(cfg.rules_files, generated, lo);
   out.ruleset = out.result.ruleset;
   std::size_t self_rules = cfg.self_protection ? kSelfProtectionRuleCount : 0;
-  if (!out.ruleset || out.ruleset->rule_count() <= self_rules) {
+  if (!out.ruleset || out.ruleset->rule_count() + out.ruleset->sequence_count() <= self_rules) {
     out.errors.push_back("no usable rule was loaded from the configured rules files");
   }
   if (out.result.errors() > 0) {
@@ -269,9 +271,9 @@ void LogDiagnostics(const LoadResult& r) {
       spdlog::error("{}", d.ToString());
     }
   }
-  spdlog::info("rules: {} rules, {} macros, {} lists loaded ({} disabled, {} for other sources), "
+  spdlog::info("rules: {} rules, {} sequences, {} macros, {} lists loaded ({} disabled, {} for other sources), "
                "{} errors, {} warnings",
-               r.rules, r.macros, r.lists, r.disabled_rules, r.inactive_source_rules, r.errors(),
+               r.rules, r.sequences, r.macros, r.lists, r.disabled_rules, r.inactive_source_rules, r.errors(),
                r.warnings());
 }
 
@@ -317,6 +319,9 @@ int Daemon::Run() {
     spdlog::warn("running without {} invalid rule(s) (engine.skip_invalid_rules: true)",
                  initial.skipped_rules);
   }
+  s.sequences.SetOptions(SequenceOptions{s.config.sequence_max_keys, s.config.sequence_max_partials});
+  s.sequences.SetRuleset(s.ruleset);
+  s.metrics.sequences_loaded = s.sequences.sequence_count();
 
   auto interest_for = [](const Ruleset& rs) {
     auto wanted = rs.InterestingEventTypes();
@@ -402,6 +407,7 @@ int Daemon::Run() {
   // Evaluates a held event against the state copied when it was held.
   auto eval_held = [&](const Event& ev, const ProcessTable& table) {
     s.ruleset->Evaluate(ev, table, on_alert, containers);
+    s.sequences.Process(ev, table, on_alert);
   };
   auto account = [&](const ContainerHold::Released& r) {
     s.metrics.container_holds_with_metadata.fetch_add(r.with_metadata, std::memory_order_relaxed);
@@ -464,6 +470,7 @@ int Daemon::Run() {
     const bool timed = ++eval_sample == kEvalSampleEvery;
     const auto t0 = timed ? Clock::now() : Clock::time_point{};
     s.ruleset->Evaluate(ev, s.table, on_alert, containers);
+    s.sequences.Process(ev, s.table, on_alert);
     if (timed) {
       eval_sample = 0;
       auto ns = static_cast<uint64_t>(
@@ -526,6 +533,11 @@ int Daemon::Run() {
         InstallOpenPrefilter(*s.sensor, next.prefilter);
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.rules_skipped = next.skipped_rules;
+        s.sequences.SetOptions(SequenceOptions{s.config.sequence_max_keys, s.config.sequence_max_partials});
+        s.sequences.SetRuleset(s.ruleset);  // unchanged sequences keep their partial matches
+        s.metrics.sequences_loaded = s.sequences.sequence_count();
+        spdlog::info("reload: {} sequences, state kept for {} unchanged", s.sequences.sequence_count(),
+                     s.sequences.stats().state_carried);
         s.metrics.reloads_ok.fetch_add(1);
         double ms = std::chrono::duration<double, std::milli>(Clock::now() - reload_started).count();
         spdlog::info("reload done in {:.1f} ms: {} active rules", ms, s.ruleset->rule_count());
@@ -632,6 +644,13 @@ int Daemon::Run() {
         s.metrics.container_fetch_timeouts = cs.timeouts;
         s.metrics.container_evictions = cs.evictions;
         s.metrics.container_cache_bytes = cs.memory_bytes;
+      }
+      if (s.sequences.sequence_count() > 0) {
+        const SequenceStats seq = s.sequences.stats();
+        s.metrics.sequence_keys = seq.keys_live;
+        s.metrics.sequence_state_bytes = seq.state_bytes;
+        s.metrics.sequence_keys_evicted = seq.keys_evicted;
+        s.metrics.sequence_partials_evicted = seq.partials_evicted;
       }
       next_snapshot = now + std::chrono::seconds(1);
     }

@@ -167,6 +167,8 @@ const std::vector<KeySpec>& Schema() {
       {"engine.enabled_rules", List(&DaemonConfig::enabled_rules)},
       {"engine.append_output", Str(&DaemonConfig::append_output)},
       {"engine.skip_invalid_rules", Bool(&DaemonConfig::skip_invalid_rules)},
+      {"engine.sequence_max_keys", Int(&DaemonConfig::sequence_max_keys, 1, 10000000)},
+      {"engine.sequence_max_partials", Int(&DaemonConfig::sequence_max_partials, 1, 1024)},
       {"sensor.ring_buffer_mb", RingBufferMb()},
       {"sensor.capture_send_recv", Bool(&DaemonConfig::capture_send_recv)},
       {"sensor.snapshot", Bool(&DaemonConfig::snapshot)},

@@ -72,6 +72,18 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_rules_skipped", "gauge",
          "Rules left out of the active ruleset for errors (engine.skip_invalid_rules).",
          rules_skipped.load());
+  Metric(os, "vigil_sequences_loaded", "gauge", "Sequence and threshold rules in the active ruleset.",
+         sequences_loaded.load());
+  Metric(os, "vigil_sequence_keys", "gauge", "Live sequence keys (partial matches or counters).",
+         sequence_keys.load());
+  Metric(os, "vigil_sequence_state_bytes", "gauge", "Approximate memory of the sequence state.",
+         sequence_state_bytes.load());
+  Metric(os, "vigil_sequence_keys_evicted_total", "counter",
+         "Sequence keys dropped because a sequence reached its key cap (sequence_max_keys).",
+         sequence_keys_evicted.load());
+  Metric(os, "vigil_sequence_partials_evicted_total", "counter",
+         "Partial matches dropped because a key reached its cap (sequence_max_partials).",
+         sequence_partials_evicted.load());
   Metric(os, "vigil_reloads_total", "counter", "Successful rule/config reloads.",
          reloads_ok.load());
   Metric(os, "vigil_reload_failures_total", "counter",

@@ -35,8 +35,10 @@ bool FdTypeFromName(std::string_view name, FdType* out) {
 
 }  // namespace
 
-ReplayEvaluator::ReplayEvaluator(std::shared_ptr<const Ruleset> ruleset)
-    : ruleset_(std::move(ruleset)) {}
+ReplayEvaluator::ReplayEvaluator(std::shared_ptr<const Ruleset> ruleset, SequenceOptions sequence_options)
+    : ruleset_(std::move(ruleset)), sequences_(sequence_options) {
+  sequences_.SetRuleset(ruleset_);
+}
 
 void ReplayEvaluator::SeedUnknownFd(const ParsedEvent& parsed, std::string_view raw_line) {
   const Event& ev = parsed.event;
@@ -73,6 +75,7 @@ std::size_t ReplayEvaluator::Feed(const ParsedEvent& parsed, const AlertCallback
   ++stats_.events;
   if (!ruleset_) return 0;
   std::size_t n = ruleset_->Evaluate(parsed.event, table_, on_alert);
+  n += sequences_.Process(parsed.event, table_, on_alert);
   stats_.alerts += n;
   return n;
 }

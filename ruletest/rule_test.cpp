@@ -13,6 +13,7 @@
 
 #include "vigil/event_jsonl.h"
 #include "vigil/replay_evaluator.h"
+#include "vigil/sequence_engine.h"
 
 namespace vigil {
 namespace {
@@ -191,6 +192,24 @@ bool ParseEvent(const YAML::Node& node, const std::string& file, std::size_t ind
     return false;
   }
   Json ev = YamlToJson(node);
+  if (ev.contains("at")) {
+    // `at: 30s`: the event's time relative to the case's start (sequence windows).
+    uint64_t offset = 0;
+    std::string text = ev["at"].is_string() ? ev["at"].get<std::string>() : ev["at"].dump();
+    const bool zero = text.find_first_not_of('0') != 0 && (text.find_first_not_of('0') == std::string::npos ||
+                                                           ParseDuration("1" + text.substr(text.find_first_not_of('0')), &offset));
+    if (zero) offset = 0;
+    if (!zero && !ParseDuration(text, &offset)) {
+      errors->push_back(Where(file, node["at"].Mark()) + ": error: 'at' must be a duration such as 0, 500ms, 30s, 2m");
+      return false;
+    }
+    if (ev.contains("evt.time")) {
+      errors->push_back(Where(file, node["at"].Mark()) + ": error: give either 'at' or 'evt.time', not both");
+      return false;
+    }
+    ev.erase("at");
+    ev["evt.time"] = kDefaultBaseTimeNs + offset;
+  }
   if (!ev.contains("evt.time")) ev["evt.time"] = kDefaultBaseTimeNs + index * kDefaultTimeStepNs;
   if (!ev.contains("proc.pid") && ev.contains("proc") && ev["proc"].is_object() &&
       ev["proc"].contains("pid")) {
@@ -399,6 +418,7 @@ RuleTestResult RuleTestRunner::Run(const RuleTestCase& test) {
   // A misspelt rule name would make a not_fire expectation pass vacuously: refuse it.
   std::set<std::string> active, inactive;
   for (const auto& info : ruleset->rules()) (info.enabled ? active : inactive).insert(info.name);
+  for (const auto& info : ruleset->sequences()) (info.enabled ? active : inactive).insert(info.name);
   auto check_known = [&](const std::vector<std::string>& names) {
     for (const auto& n : names) {
       if (active.count(n)) continue;

@@ -39,6 +39,8 @@ Runner AddValidateCommand(CLI::App& app) {
                  "%zu macros, %zu lists loaded; %zu warning(s)\n",
                  r.rules + r.inactive_source_rules, r.ruleset->rule_count(), r.disabled_rules,
                  r.inactive_source_rules, r.macros, r.lists, r.warnings());
+    if (r.sequences > 0)
+      std::fprintf(stdout, "sequences: %zu (%zu active)\n", r.sequences, r.ruleset->sequence_count());
     OpenPrefilter pf = r.ruleset->DeriveOpenPrefilter();
     if (!pf.enabled) {
       std::fprintf(stdout, "open prefilter: off (%s)\n", pf.disabled_reason.c_str());

@@ -2,7 +2,9 @@
 // (execs, opens of various paths, connects, accepts, ptrace, setuid...) against the upstream
 // stable rules (falco_rules.yaml) plus everything in the project's rules/ directory.
 // Counts heap allocations made during evaluation (global operator new is replaced) and
-// reports events/s, ns/event, allocations/event and the p50/p99 per-event cost.
+// reports events/s, ns/event, allocations/event and the p50/p99 per-event cost. The daemon
+// path (rules, then the sequence engine for `sequence:` items) is measured too, and the
+// memory of the sequence state with 100,000 live keys.
 //
 // usage: engine_bench [--events N] [--rules FILE_OR_DIR]... [--no-default-rules]
 #include <arpa/inet.h>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "vigil/rule_loader.h"
+#include "vigil/sequence_engine.h"
 #include "vigil_config.h"
 
 namespace {
@@ -266,6 +269,40 @@ int main(int argc, char** argv) {
     }
   }
 
+  // Daemon path: rules, then the sequence engine (sequence and threshold rules).
+  SequenceEngine seq;
+  seq.SetRuleset(r.ruleset);
+  for (std::size_t i = 0; i < std::min<std::size_t>(w.events.size(), 10000); ++i) seq.Process(w.events[i], w.table, on_alert);
+  alerts = 0;
+  a0 = g_allocations.load();
+  t0 = NowNs();
+  c0 = CpuNs();
+  for (const Event& ev : w.events) {
+    rs.Evaluate(ev, w.table, on_alert);
+    seq.Process(ev, w.table, on_alert);
+  }
+  uint64_t daemon_cpu = CpuNs() - c0;
+  uint64_t daemon_ns = NowNs() - t0;
+  uint64_t daemon_allocs = g_allocations.load() - a0;
+  std::size_t daemon_alerts = alerts;
+  uint64_t seq_nomatch_allocs = 0;
+  {
+    // Sequences alone, and their allocations on events that neither start nor advance a match.
+    c0 = CpuNs();
+    for (const Event& ev : w.events) seq.Process(ev, w.table, on_alert);
+    uint64_t seq_cpu = CpuNs() - c0;
+    std::printf("sequences: %zu active; SequenceEngine::Process alone %.1f ns CPU/event\n", seq.sequence_count(),
+                static_cast<double>(seq_cpu) / static_cast<double>(w.events.size()));
+    SequenceEngine fresh;  // no live state: every later step is skipped
+    fresh.SetRuleset(r.ruleset);
+    for (const Event& ev : w.events) {
+      const uint64_t before = g_allocations.load();
+      const uint64_t matched = fresh.step_matches();
+      fresh.Process(ev, w.table, on_alert);
+      if (fresh.step_matches() == matched) seq_nomatch_allocs += g_allocations.load() - before;
+    }
+  }
+
   // Per-event latency distribution (timer overhead included, ~20-30 ns).
   std::vector<uint32_t> lat;
   lat.reserve(w.events.size());
@@ -290,6 +327,48 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(eval_allocs), static_cast<double>(eval_allocs) / n, eval_alerts);
   std::printf("non-matching events: %llu, allocations on them: %llu\n",
               static_cast<unsigned long long>(nomatch_events), static_cast<unsigned long long>(nomatch_allocs));
+  std::printf("Evaluate + sequences (daemon path): %.0f events/s per CPU-second (%.1f ns CPU/event; wall %.0f events/s), %llu allocations (%.4f/event), %zu alerts; allocations on events no step matches: %llu\n",
+              n / (static_cast<double>(daemon_cpu) / 1e9), static_cast<double>(daemon_cpu) / n,
+              n / (static_cast<double>(daemon_ns) / 1e9), static_cast<unsigned long long>(daemon_allocs),
+              static_cast<double>(daemon_allocs) / n, daemon_alerts, static_cast<unsigned long long>(seq_nomatch_allocs));
+  if (seq.sequence_count() > 0) {
+    // Memory at 100k live keys: 50k downloader sessions each write a file in /tmp, the first
+    // step of two default sequences ("Downloaded File Executed": key proc.sid, captures
+    // fd.name, proc.name, proc.cmdline; "Dropped Binary Made Executable and Run").
+    SequenceOptions so;
+    so.max_keys = 200000;
+    SequenceEngine big(so);
+    big.SetRuleset(r.ruleset);
+    ProcessTable table;
+    std::string path;
+    uint64_t before_bytes = 0;
+    for (uint32_t i = 0; i < 50000; ++i) {
+      Process p = Proc(100000 + i, 1, "curl", "/usr/bin/curl", {"-sSLo", "/tmp/dl", "https://example.com/x"}, 1000);
+      p.sid = 100000 + i;
+      table.Upsert(std::move(p));
+    }
+    path.reserve(64);
+    uint64_t c1 = CpuNs();
+    for (uint32_t i = 0; i < 50000; ++i) {
+      Event ev;
+      ev.ts_ns = 1'700'000'200'000'000'000ULL + i * 1000ULL;
+      ev.tid = ev.tgid = 100000 + i;
+      ev.type = EventType::kOpenat;
+      ev.res = 3;
+      path = "/tmp/dl-" + std::to_string(i);
+      ev.AddNum(ArgId::kDirfd, AT_FDCWD);
+      ev.AddStr(ArgId::kName, path);
+      ev.AddNum(ArgId::kFlags, O_WRONLY | O_CREAT | O_TRUNC);
+      ev.AddNum(ArgId::kMode, 0644);
+      big.Process(ev, table, on_alert);
+    }
+    uint64_t fill_cpu = CpuNs() - c1;
+    SequenceStats st = big.stats();
+    std::printf("sequence state: %zu live keys, %zu partial matches, ~%.1f MiB (%.0f bytes/key); first-step event creating keys %.0f ns CPU\n",
+                st.keys_live, st.partials_live, static_cast<double>(st.state_bytes - before_bytes) / (1 << 20),
+                static_cast<double>(st.state_bytes) / static_cast<double>(st.keys_live ? st.keys_live : 1),
+                static_cast<double>(fill_cpu) / 50000.0);
+  }
   std::printf("per-event wall cost (includes ~20 ns timer and preemption on a shared machine): p50 %u ns, p90 %u ns, p99 %u ns, p99.9 %u ns, max %u ns\n", pct(0.5), pct(0.9),
               pct(0.99), pct(0.999), lat.back());
   return 0;

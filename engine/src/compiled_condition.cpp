@@ -64,6 +64,17 @@ bool ParseCmpOp(std::string_view s, CmpOp* out) {
 }
 
 bool CheckNode::Eval(EvalContext& ctx) const noexcept {
+  if (rhs_capture >= 0) {
+    const CapturedValue* caps = ctx.captures();
+    if (!caps) return true;  // prefilter pass: no partial match yet (never under `not`)
+    const Value rhs = caps[rhs_capture].view();
+    if (rhs.kind == Value::Kind::kNone) return false;
+    Value vals[EvalContext::kMaxValues];
+    int n = ExtractValues(field, ctx, vals);
+    for (int i = 0; i < n; ++i)
+      if (MatchAgainst(vals[i], rhs, ctx)) return true;
+    return false;
+  }
   if (!field.multi && !rhs_is_field) {
     Value v;
     if (ExtractValues(field, ctx, &v) == 0) return false;

@@ -109,7 +109,8 @@ class CheckNode final : public CondNode {
   std::unordered_set<std::string_view> prefix_set;  // pmatch: normalised directory prefixes
   std::unique_ptr<RE2> regex;
   bool rhs_is_field = false;       // val(field)
-  FieldRef rhs_field;
+  FieldRef rhs_field;              // val(field), or the captured field of rhs_capture
+  int rhs_capture = -1;            // sequence steps: compare with captured value #n (%stepN.field)
 
  private:
   bool MatchOne(const Value& v, EvalContext& ctx) const noexcept;

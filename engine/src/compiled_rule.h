@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiled_condition.h"
+#include "sequence_compiled.h"
 #include "vigil/ruleset.h"
 #include "vigil/user_db.h"
 
@@ -35,6 +36,7 @@ struct CompiledRule {
 
 struct Ruleset::Impl {
   std::vector<std::unique_ptr<CompiledRule>> rules;  // load order
+  std::vector<std::unique_ptr<CompiledSequence>> sequences;  // load order
   std::array<std::vector<const CompiledRule*>, kEventTypeCount> by_type;  // incl. any-type rules
   EventTypeSet interesting;
   MatchMode mode = MatchMode::kAll;
@@ -43,6 +45,9 @@ struct Ruleset::Impl {
   std::size_t active = 0;
   uint32_t memo_slots = 0;  // shared sub-trees (macros, repeated checks) memoised per event
 };
+
+// Fills one output_fields entry the way Falco types it (ruleset.cpp; sequences use it too).
+AlertField MakeAlertField(const FieldRef& f, const Value* v, EvalContext& ctx);
 
 class RulesetBuilder {
  public:

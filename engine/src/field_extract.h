@@ -67,6 +67,21 @@ struct FdView {
   bool connected = false;
 };
 
+// A field value remembered by a sequence step (`%step1.fd.name`), owned by the sequence
+// engine's partial match: strings and addresses keep their bytes in `str`.
+struct CapturedValue {
+  Value::Kind kind = Value::Kind::kNone;
+  int64_t num = 0;
+  std::string str;
+  Value view() const noexcept {
+    Value v;
+    v.kind = kind;
+    v.num = num;
+    v.str = str;
+    return v;
+  }
+};
+
 // Per-thread memo of shared sub-tree results, invalidated per event by bumping `current`.
 struct EvalMemo {
   std::vector<uint32_t> gen;
@@ -88,6 +103,10 @@ class EvalContext {
   EvalMemo* memo() const noexcept { return memo_; }
   void set_memo(EvalMemo* m) noexcept { memo_ = m; }
   const ProcessTable& table() const noexcept { return table_; }
+  // Captured step values of the sequence partial match being tested (nullptr: none, then a
+  // `%stepN` comparison is optimistically true, which makes the condition a prefilter).
+  const CapturedValue* captures() const noexcept { return captures_; }
+  void set_captures(const CapturedValue* c) noexcept { captures_ = c; }
   std::string_view hostname() const noexcept { return hostname_; }
 
   const Process* proc() noexcept;
@@ -113,6 +132,7 @@ class EvalContext {
   const UserDb* users_;
   std::string_view hostname_;
   EvalMemo* memo_ = nullptr;
+  const CapturedValue* captures_ = nullptr;
   bool proc_done_ = false, parent_done_ = false, fd_done_ = false, users_done_ = false;
   const Process* proc_ = nullptr;
   const Process* parent_ = nullptr;

@@ -300,30 +300,51 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
   const EventTypeSet open_types = OpenTypes();
   const EventTypeSet table_types = FdTableTypes();
   OpenPrefilter out;
-  auto disable = [&](const CompiledRule& r, const std::string& why) {
+  auto disable = [&](const std::string& what, const std::string& why) {
     OpenPrefilter off;
-    off.disabled_reason = "rule '" + r.info.name + "' " + why;
+    off.disabled_reason = what + " " + why;
     return off;
   };
+  // Rules and sequence steps alike: false when the filter must be off (*off says why).
+  auto consider = [&](const std::string& what, const CondNode& cond, const EventTypeSet& types,
+                      OpenPrefilter* off) {
+    if (ReadsFdTable(cond, types, table_types)) {
+      *off = disable(what, "reads fd.* on events other than opens and sockets (needs every open)");
+      return false;
+    }
+    if ((types & open_types).none()) return true;
+    if (UsesRawDotDot(cond)) out.raw_dotdot = true;
+    PathNeed need = Need(cond, open_types);
+    if (need.kind == PathNeed::Kind::kNever) return true;
+    const bool writes = NeedsWrite(cond, open_types);
+    if (need.kind == PathNeed::Kind::kAny) {
+      if (!writes) {
+        *off = disable(what, "can match an open of any path");
+        return false;
+      }
+      if (!out.all_writes) out.all_writes_reason = what + " can match a write of any path";
+      out.all_writes = true;
+      return true;
+    }
+    for (auto& p : need.prefixes) out.prefixes.push_back({std::move(p), writes});
+    for (auto& s : need.suffixes) out.suffixes.push_back({std::move(s), writes});
+    return true;
+  };
+  OpenPrefilter off;
   for (const auto& rp : impl_->rules) {
     const CompiledRule& r = *rp;
     if (!r.active) continue;
     const EventTypeSet types = r.any_type ? ~EventTypeSet{} : r.types;
-    if (ReadsFdTable(*r.condition, types, table_types))
-      return disable(r, "reads fd.* on events other than opens and sockets (needs every open)");
-    if ((types & open_types).none()) continue;
-    if (UsesRawDotDot(*r.condition)) out.raw_dotdot = true;
-    PathNeed need = Need(*r.condition, open_types);
-    if (need.kind == PathNeed::Kind::kNever) continue;
-    const bool writes = NeedsWrite(*r.condition, open_types);
-    if (need.kind == PathNeed::Kind::kAny) {
-      if (!writes) return disable(r, "can match an open of any path");
-      if (!out.all_writes) out.all_writes_reason = "rule '" + r.info.name + "' can match a write of any path";
-      out.all_writes = true;
-      continue;
-    }
-    for (auto& p : need.prefixes) out.prefixes.push_back({std::move(p), writes});
-    for (auto& s : need.suffixes) out.suffixes.push_back({std::move(s), writes});
+    if (!consider("rule '" + r.info.name + "'", *r.condition, types, &off)) return off;
+  }
+  for (const auto& sp : impl_->sequences) {
+    if (!sp->active) continue;
+    for (std::size_t i = 0; i < sp->steps.size(); ++i)
+      if (!consider("sequence '" + sp->info.name + "' step " + std::to_string(i + 1), *sp->steps[i].condition,
+                    sp->steps[i].types, &off))
+        return off;
+    if (sp->until && !consider("sequence '" + sp->info.name + "' until", *sp->until, sp->until_types, &off))
+      return off;
   }
   // One entry per text; a pattern that any rule wants for reads too applies to reads.
   auto merge = [](std::vector<OpenPrefilter::Pattern>& v) {

@@ -32,7 +32,8 @@ void RuleCollector::Add(RuleFileItems items) {
   for (const auto& [kind, idx] : items.order) {
     if (kind == 0) AddList(std::move(items.lists[idx]));
     else if (kind == 1) AddMacro(std::move(items.macros[idx]));
-    else AddRule(std::move(items.rules[idx]));
+    else if (kind == 2) AddRule(std::move(items.rules[idx]));
+    else AddSequence(std::move(items.sequences[idx]));
   }
 }
 
@@ -191,6 +192,32 @@ void RuleCollector::AddRule(RuleItem r) {
   }
   out_.rule_index[r.name] = out_.rules.size();
   out_.rules.push_back(std::move(d));
+}
+
+// Sequences: `enabled` alone toggles an earlier one; a later file replaces one by name.
+void RuleCollector::AddSequence(SequenceItem s) {
+  auto it = out_.sequence_index.find(s.name);
+  if (s.enabled_only) {
+    if (it == out_.sequence_index.end()) {
+      Error(s.pos, s.name, "sequence '" + s.name + "' only sets 'enabled' but no sequence by that name was defined before");
+      return;
+    }
+    out_.sequences[it->second].enabled = s.enabled;
+    return;
+  }
+  if (out_.rule_index.count(s.name))
+    Error(s.pos, s.name, "sequence '" + s.name + "' has the name of a rule: alerts of both carry the same 'rule'", true);
+  if (it != out_.sequence_index.end()) {
+    SequenceDef& d = out_.sequences[it->second];
+    if (d.pos.file == s.pos.file) {
+      Error(s.pos, s.name, "duplicate sequence '" + s.name + "' (first defined at " + Where(d.pos) + ")");
+      return;
+    }
+    d = std::move(s);
+    return;
+  }
+  out_.sequence_index[s.name] = out_.sequences.size();
+  out_.sequences.push_back(std::move(s));
 }
 
 }  // namespace vigil

@@ -39,7 +39,11 @@ struct RuleDef {
   SourcePos pos;
 };
 
+using SequenceDef = SequenceItem;
+
 struct CollectedRules {
+  std::vector<SequenceDef> sequences;  // load order
+  std::map<std::string, std::size_t> sequence_index;
   std::vector<ListDef> lists;
   std::vector<MacroDef> macros;
   std::vector<RuleDef> rules;
@@ -56,6 +60,7 @@ class RuleCollector {
   void AddList(ListItem l);
   void AddMacro(MacroItem m);
   void AddRule(RuleItem r);
+  void AddSequence(SequenceItem s);
   void Error(const SourcePos& p, const std::string& name, const std::string& msg, bool warning = false);
 
   std::vector<Diagnostic>* diags_;

@@ -290,6 +290,7 @@ CondNodePtr RuleCompiler::CompileCheck(const ConditionAst& ast, const Scope& sco
 }
 
 CondNodePtr RuleCompiler::CompileCheckRaw(const ConditionAst& ast, const Scope& scope, std::string* memo_key) {
+  if (capture_scope_ && RefersToStep(ast)) return CompileCaptureCheck(ast, scope);  // never memoised
   CmpOp op;
   if (!ParseCmpOp(ast.op, &op)) {
     Fail(scope, ast.pos, "unknown operator '" + ast.op + "'");

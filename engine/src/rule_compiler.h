@@ -30,6 +30,10 @@ class RuleCompiler {
   // rule was dropped on purpose (skip-if-unknown-filter) rather than because of an error.
   std::unique_ptr<CompiledRule> Compile(const RuleDef& rule, bool* skipped);
 
+  // Compiles a `sequence:` item (sequence_compiler.cpp); on error reports every problem
+  // found and returns nullptr.
+  std::unique_ptr<CompiledSequence> CompileSequence(const SequenceDef& seq);
+
   // Compiles a bare condition (tests, fuzzers). Returns nullptr and sets *error on failure.
   CondNodePtr CompileCondition(const std::string& text, std::string* error);
 
@@ -51,6 +55,22 @@ class RuleCompiler {
     std::string message;
     bool unknown_field = false;
   };
+
+  // Sequence steps (sequence_compiler.cpp): `field op %stepN.field` compares with a value
+  // captured from an earlier step's event.
+  struct CaptureScope {
+    int step = 0;  // 0-based step being compiled
+    std::vector<CaptureSlot>* slots = nullptr;
+  };
+  static bool RefersToStep(const ConditionAst& ast);
+  CondNodePtr CompileCaptureCheck(const ConditionAst& ast, const Scope& scope);
+  CondNodePtr CompileSequenceCondition(const SequenceDef& seq, const SourceText& text,
+                                       const std::string& what);
+  bool ResolveSequenceField(const SequenceDef& seq, const std::string& name, const SourcePos& pos,
+                            const std::string& what, FieldRef* out);
+  bool CompileSequenceOutput(const SequenceDef& seq, CompiledSequence* out);
+  uint64_t SequenceFingerprint(const SequenceDef& seq) const;
+  CaptureScope* capture_scope_ = nullptr;
 
   CondNodePtr CompileNode(const ConditionAst& ast, const Scope& scope, int depth);
   CondNodePtr CompileCheck(const ConditionAst& ast, const Scope& scope);

@@ -102,10 +102,28 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
     for (const auto& n : compiler.unknown_event_type_names()) names += (names.empty() ? "" : ", ") + n;
     diags.push_back(Diagnostic{"", 0, 0, "", "event types vigil does not decode (never match): " + names, true});
   }
+  for (const auto& def : defs.sequences) {
+    auto seq = compiler.CompileSequence(def);
+    if (!seq) continue;
+    ++result.sequences;
+    bool active = def.enabled;
+    if (disabled.count(def.name)) active = false;
+    for (const auto& t : def.tags)
+      if (disabled_tags.count(t)) active = false;
+    if (enabled.count(def.name)) active = true;
+    if (static_cast<int>(def.priority) > static_cast<int>(options.min_priority)) active = false;
+    seq->active = active;
+    if (!active) ++result.disabled_rules;
+    impl->sequences.push_back(std::move(seq));
+  }
   impl->memo_slots = compiler.memo_slots();
   {
     std::vector<CondNodePtr*> roots;
     for (auto& r : impl->rules) roots.push_back(&r->condition);
+    for (auto& sq : impl->sequences) {
+      for (auto& st : sq->steps) roots.push_back(&st.condition);
+      if (sq->until) roots.push_back(&sq->until);
+    }
     InlineSingleUseMemos(roots, impl->memo_slots);
   }
   result.macros = defs.macros.size();

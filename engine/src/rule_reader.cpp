@@ -5,6 +5,8 @@
 
 #include <set>
 
+#include "sequence_reader.h"
+
 namespace vigil {
 namespace {
 
@@ -183,6 +185,7 @@ class Reader {
     if (item["list"]) return ReadList(item, out);
     if (item["macro"]) return ReadMacro(item, out);
     if (item["rule"]) return ReadRule(item, out);
+    if (item["sequence"]) return ReadSequence(item, out);
     Error(item.Mark(), "", "unknown item: expected a 'rule', 'macro' or 'list' key");
   }
 
@@ -197,6 +200,14 @@ class Reader {
         Error(kv.first.Mark(), name, std::string("unknown key '") + kv.first.Scalar() + "' in " + what + " (ignored)", true);
     }
     return true;
+  }
+
+  void ReadSequence(const YAML::Node& item, RuleFileItems* out) {
+    SequenceReadContext ctx{file_, diags_, [this](const YAML::Node& n) { return Located(n); }};
+    SequenceItem seq;
+    if (!ReadSequenceItem(item, ctx, &seq)) return;
+    out->order.emplace_back(3, out->sequences.size());
+    out->sequences.push_back(std::move(seq));
   }
 
   void ReadList(const YAML::Node& item, RuleFileItems* out) {

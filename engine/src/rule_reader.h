@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sequence_item.h"
 #include "source_text.h"
 #include "vigil/priority.h"
 #include "vigil/rule_loader.h"
@@ -66,7 +67,8 @@ struct RuleFileItems {
   std::vector<ListItem> lists;
   std::vector<MacroItem> macros;
   std::vector<RuleItem> rules;
-  // Items in document order: (kind 0 list / 1 macro / 2 rule, index in its vector).
+  std::vector<SequenceItem> sequences;
+  // Items in document order: (kind 0 list / 1 macro / 2 rule / 3 sequence, index in its vector).
   std::vector<std::pair<int, std::size_t>> order;
 };
 

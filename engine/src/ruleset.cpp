@@ -28,43 +28,19 @@ Alert MakeAlert(const CompiledRule& rule, EvalContext& ctx, const std::string& h
   }
   for (std::size_t idx : rule.output.unique_fields) {
     const FieldRef& f = rule.output.segments[idx].field;
-    AlertField af;
-    af.name = f.display;
     // Falco's JSON output_fields carry the time fields as integer ns since the epoch
     // (libsinsp extract_as_js); the text output keeps the formatted string.
     if (f.transformers.empty() && (f.id == FieldId::kEvtTime || f.id == FieldId::kEvtTimeS ||
                                    f.id == FieldId::kEvtTimeIso || f.id == FieldId::kEvtDatetime)) {
+      AlertField af;
+      af.name = f.display;
       af.kind = AlertField::Kind::kUint;
       af.u = ctx.ev().ts_ns;
       a.output_fields.push_back(std::move(af));
       continue;
     }
     int n = ExtractValues(f, ctx, values);
-    if (n > 0) {
-      const Value& v = values[0];
-      switch (v.kind) {
-        case Value::Kind::kNone: break;
-        case Value::Kind::kStr:
-        case Value::Kind::kIp:
-          af.kind = AlertField::Kind::kString;
-          af.str = std::string(RenderValue(f, v, ctx));
-          break;
-        case Value::Kind::kBool:
-          af.kind = AlertField::Kind::kBool;
-          af.b = v.num != 0;
-          break;
-        case Value::Kind::kNum:
-          if (f.type == FieldType::kUint64 || f.type == FieldType::kAbsTime || f.type == FieldType::kPort) {
-            af.kind = AlertField::Kind::kUint;
-            af.u = static_cast<uint64_t>(v.num);
-          } else {
-            af.kind = AlertField::Kind::kInt;
-            af.i = v.num;
-          }
-          break;
-      }
-    }
-    a.output_fields.push_back(std::move(af));
+    a.output_fields.push_back(MakeAlertField(f, n > 0 ? &values[0] : nullptr, ctx));
   }
   return a;
 }
@@ -113,6 +89,34 @@ std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const Proce
 
 }  // namespace
 
+AlertField MakeAlertField(const FieldRef& f, const Value* v, EvalContext& ctx) {
+  AlertField af;
+  af.name = f.display;
+  if (!v) return af;
+  switch (v->kind) {
+    case Value::Kind::kNone: break;
+    case Value::Kind::kStr:
+    case Value::Kind::kIp:
+      af.kind = AlertField::Kind::kString;
+      af.str = std::string(RenderValue(f, *v, ctx));
+      break;
+    case Value::Kind::kBool:
+      af.kind = AlertField::Kind::kBool;
+      af.b = v->num != 0;
+      break;
+    case Value::Kind::kNum:
+      if (f.type == FieldType::kUint64 || f.type == FieldType::kAbsTime || f.type == FieldType::kPort) {
+        af.kind = AlertField::Kind::kUint;
+        af.u = static_cast<uint64_t>(v->num);
+      } else {
+        af.kind = AlertField::Kind::kInt;
+        af.i = v->num;
+      }
+      break;
+  }
+  return af;
+}
+
 Ruleset::Ruleset(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ruleset::~Ruleset() = default;
 
@@ -132,6 +136,19 @@ std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table,
 
 std::bitset<kEventTypeCount> Ruleset::InterestingEventTypes() const { return impl_->interesting; }
 std::size_t Ruleset::rule_count() const { return impl_->active; }
+std::size_t Ruleset::sequence_count() const {
+  std::size_t n = 0;
+  for (const auto& s : impl_->sequences) n += s->active ? 1 : 0;
+  return n;
+}
+std::vector<SequenceInfo> Ruleset::sequences() const {
+  std::vector<SequenceInfo> out;
+  for (const auto& s : impl_->sequences) {
+    out.push_back(s->info);
+    out.back().enabled = s->active;
+  }
+  return out;
+}
 MatchMode Ruleset::mode() const { return impl_->mode; }
 const std::string& Ruleset::hostname() const { return impl_->hostname; }
 
@@ -155,6 +172,11 @@ std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Im
     impl->interesting |= r->types;
     for (std::size_t t = 0; t < kEventTypeCount; ++t)
       if (r->types.test(t)) impl->by_type[t].push_back(r.get());
+  }
+  for (const auto& s : impl->sequences) {
+    if (!s->active) continue;
+    for (const auto& st : s->steps) impl->interesting |= st.types;
+    impl->interesting |= s->until_types;
   }
   return std::shared_ptr<const Ruleset>(new Ruleset(std::move(impl)));
 }

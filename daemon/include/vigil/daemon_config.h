@@ -23,6 +23,8 @@ struct DaemonConfig {
   std::vector<std::string> disabled_rules, disabled_tags, enabled_rules;
   std::string append_output;              // appended to every rule's output (Falco's append_output)
   bool skip_invalid_rules = false;        // start/reload with the good rules when some are bad
+  std::size_t sequence_max_keys = 10000;  // live keys per sequence rule (LRU eviction, counted)
+  std::size_t sequence_max_partials = 8;  // partial matches per key and sequence
   // sensor
   std::size_t ring_buffer_mb = 16;
   bool capture_send_recv = false;

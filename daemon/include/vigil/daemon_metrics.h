@@ -28,6 +28,12 @@ class DaemonMetrics {
   std::atomic<uint64_t> canary_silences{0}; // times the canary stopped arriving
   std::atomic<uint64_t> rules_loaded{0};
   std::atomic<uint64_t> rules_skipped{0};   // invalid rules left out (engine.skip_invalid_rules)
+  // Sequence rules (SequenceEngine::stats(), refreshed once a second by the event thread).
+  std::atomic<uint64_t> sequences_loaded{0};
+  std::atomic<uint64_t> sequence_keys{0};
+  std::atomic<uint64_t> sequence_state_bytes{0};
+  std::atomic<uint64_t> sequence_keys_evicted{0};
+  std::atomic<uint64_t> sequence_partials_evicted{0};
   std::atomic<uint64_t> processes{0};
   std::atomic<uint64_t> fds{0};
   std::atomic<uint64_t> start_time_s{0};

@@ -56,6 +56,7 @@ struct LoadResult {
   std::size_t errors() const;
   std::size_t warnings() const;
   std::size_t rules = 0;                   // rules defined and compiled (incl. disabled/inactive)
+  std::size_t sequences = 0;               // sequence / threshold items compiled (incl. disabled)
   std::size_t macros = 0;
   std::size_t lists = 0;
   std::size_t disabled_rules = 0;          // compiled but not active (enabled: false, options)

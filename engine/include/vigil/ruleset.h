@@ -20,6 +20,7 @@
 #include "vigil/open_prefilter.h"
 #include "vigil/priority.h"
 #include "vigil/process_table.h"
+#include "vigil/sequence_engine.h"
 
 namespace vigil {
 
@@ -57,7 +58,7 @@ class Ruleset {
   std::size_t CountMatches(const Event& ev, const ProcessTable& table,
                            const ContainerStore* containers = nullptr) const;
 
-  // Event types some active rule can match (for the kernel syscall-interest bitmap).
+  // Event types some active rule or sequence step can match (kernel syscall-interest bitmap).
   // A rule without an evt.type restriction makes every type interesting.
   std::bitset<kEventTypeCount> InterestingEventTypes() const;
 
@@ -67,6 +68,10 @@ class Ruleset {
   OpenPrefilter DeriveOpenPrefilter() const;
 
   std::size_t rule_count() const;          // active rules
+  // Sequence and threshold rules (`sequence:` items), evaluated by a SequenceEngine.
+  std::size_t sequence_count() const;      // active sequences
+  std::vector<SequenceInfo> sequences() const;  // every compiled sequence, load order
+
   std::vector<RuleInfo> rules() const;     // every compiled rule, active or not, load order
   MatchMode mode() const;
   const std::string& hostname() const;
@@ -77,6 +82,7 @@ class Ruleset {
   explicit Ruleset(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
   friend class RulesetBuilder;
+  friend class SequenceEngine;
 };
 
 }  // namespace vigil

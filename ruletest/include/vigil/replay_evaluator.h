@@ -1,7 +1,8 @@
 // replay_evaluator.h — evaluates a ruleset over recorded events (the JSON Lines stream that
 // `vigil record` writes, see state/include/vigil/event_jsonl.h and docs/events.md).
 // For each event: Upsert the acting-process snapshot (when the line has one), then
-// ProcessTable::Apply(event), then Ruleset::Evaluate — the same order as the live daemon.
+// ProcessTable::Apply(event), then Ruleset::Evaluate, then the sequence engine (sequence and
+// threshold rules, windows on event time) — the same order as the live daemon.
 // Owner: ruletest (used by `vigil replay` and `vigil test`). Cold/warm path: allocates per
 // event (the JSONL reader does). Not thread safe: one instance per thread.
 #pragma once
@@ -17,6 +18,7 @@
 #include "vigil/event_jsonl.h"
 #include "vigil/process_table.h"
 #include "vigil/ruleset.h"
+#include "vigil/sequence_engine.h"
 
 namespace vigil {
 
@@ -33,7 +35,7 @@ using ReplayErrorCallback = std::function<void(const std::string&)>;
 
 class ReplayEvaluator {
  public:
-  explicit ReplayEvaluator(std::shared_ptr<const Ruleset> ruleset);
+  explicit ReplayEvaluator(std::shared_ptr<const Ruleset> ruleset, SequenceOptions sequence_options = {});
 
   // Upserts parsed.process (if any); for an event line, applies the event, evaluates it
   // (a process record or header line stops after the upsert). Returns the number of
@@ -48,6 +50,7 @@ class ReplayEvaluator {
                                   const ReplayErrorCallback& on_error);
 
   ProcessTable& table() noexcept { return table_; }
+  SequenceEngine& sequences() noexcept { return sequences_; }
   const ReplayStats& stats() const noexcept { return stats_; }
 
  private:
@@ -55,6 +58,7 @@ class ReplayEvaluator {
 
   std::shared_ptr<const Ruleset> ruleset_;
   ProcessTable table_;
+  SequenceEngine sequences_;
   ReplayStats stats_;
 };
 
