@@ -135,7 +135,7 @@ TEST_P(ReceiverOutage, EveryAlertArrivesInOrderAfterTheReceiverComesBack) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sinks, ReceiverOutage, ::testing::Values("http", "syslog", "redis", "nats"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 // The process holding the spool is killed with SIGKILL while the receiver is down; the
 // next process with the same spool directory delivers everything it had spooled.
@@ -180,7 +180,7 @@ TEST_P(KillMidOutage, SpooledAlertsArriveAfterRestart) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Sinks, KillMidOutage, ::testing::Values("http", "syslog"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 // A tmpfs mounted by the test (unmounted on the way out).
 class SmallTmpfs {

@@ -77,16 +77,15 @@ class SensorBlind : public ::testing::Test {
 
 TEST_F(SensorBlind, OpenByHandleAtReportsTheFileTheKernelOpened) {
   const std::string path = MakeFile("handle.txt");
-  struct {
-    struct file_handle fh;
-    unsigned char bytes[MAX_HANDLE_SZ];
-  } h{};
-  h.fh.handle_bytes = MAX_HANDLE_SZ;
+  // struct file_handle ends in a flexible array: give it MAX_HANDLE_SZ bytes behind it.
+  alignas(struct file_handle) unsigned char storage[sizeof(struct file_handle) + MAX_HANDLE_SZ] = {};
+  auto* fh = reinterpret_cast<struct file_handle*>(storage);
+  fh->handle_bytes = MAX_HANDLE_SZ;
   int mount_id = 0;
-  ASSERT_EQ(name_to_handle_at(AT_FDCWD, path.c_str(), &h.fh, &mount_id, 0), 0) << strerror(errno);
+  ASSERT_EQ(name_to_handle_at(AT_FDCWD, path.c_str(), fh, &mount_id, 0), 0) << strerror(errno);
   int mfd = open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
   ASSERT_GE(mfd, 0);
-  int fd = open_by_handle_at(mfd, &h.fh, O_RDONLY);
+  int fd = open_by_handle_at(mfd, fh, O_RDONLY);
   ASSERT_GE(fd, 0) << strerror(errno);
   close(fd);
   close(mfd);
