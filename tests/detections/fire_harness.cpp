@@ -268,7 +268,7 @@ std::string RandomHex(std::size_t n) {
 
 Sandbox::Sandbox() : id_(RandomHex(64)) {
   const std::string root = CgroupRoot();
-  dir_ = root + "/vigil-fire-" + id_;
+  dir_ = root + "/" + id_;
   if (mkdir(dir_.c_str(), 0755) != 0) return;
   if (access((root + "/cgroup.controllers").c_str(), F_OK) == 0) {  // cgroup v2
     ok_ = true;

@@ -101,9 +101,10 @@ class ScratchDir {
 // Copies $VIGIL_FIRE_HELPER to dir/name (mode 0755); returns the full path.
 std::string InstallHelper(const std::string& dir, const std::string& name);
 
-// A container-like sandbox: a cgroup directory named vigil-fire-<64 hex> in the hierarchy
-// the sensor reads the cgroup path from (cpuset on a v1/v2 hybrid, else the v2 tree),
-// removed by the destructor.
+// A container-like sandbox: a cgroup directory named <64 hex> (a bare container id, as an
+// unknown runtime would name it; state/container_cgroup.cpp) at the top of the hierarchy the
+// sensor reads the cgroup path from (cpuset on a v1/v2 hybrid, else the v2 tree), removed by
+// the destructor. Real runtimes are tested in tests/containers/.
 class Sandbox {
  public:
   Sandbox();
