@@ -35,7 +35,10 @@ using testing::WaitFor;
 constexpr long kI386Open = 5, kI386Close = 6, kI386Ioperm = 101, kI386Socketcall = 102,
                kI386RtSigprocmask = 175, kI386Setuid32 = 213, kI386Getuid32 = 199;
 
+// Only called in test children. A kernel without IA32 emulation kills the caller with SIGSEGV:
+// the default action, not a sanitizer's handler (which would abort and open files of its own).
 long Int80(long nr, long a = 0, long b = 0, long c = 0, long d = 0) {
+  std::signal(SIGSEGV, SIG_DFL);
   long ret;
   asm volatile("int $0x80"
                : "=a"(ret)
