@@ -406,7 +406,13 @@ class Parser {
 void FieldToString(const FieldRefAst& f, std::string* out) {
   for (const auto& t : f.transformers) *out += t + "(";
   *out += f.name;
-  if (f.has_arg) *out += "[" + f.arg + "]";
+  if (f.has_arg) {
+    // The parser strips one pair of matching quotes from an argument: an argument that itself
+    // looks quoted gets one more pair, so that it reads back unchanged (found by fuzzing).
+    const bool looks_quoted = f.arg.size() >= 2 && (f.arg.front() == '"' || f.arg.front() == '\'') &&
+                              f.arg.back() == f.arg.front();
+    *out += looks_quoted ? "['" + f.arg + "']" : "[" + f.arg + "]";
+  }
   for (std::size_t i = 0; i < f.transformers.size(); ++i) *out += ")";
 }
 
