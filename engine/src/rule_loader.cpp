@@ -68,6 +68,17 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
                                  true});
     }
   }
+  // Rules and sequences alike: enabled in the file, then the options' disabled names and tags,
+  // enabled names (which win) and minimum priority.
+  auto is_active = [&](const auto& def) {
+    bool active = def.enabled;
+    if (disabled.count(def.name)) active = false;
+    for (const auto& t : def.tags)
+      if (disabled_tags.count(t)) active = false;
+    if (enabled.count(def.name)) active = true;
+    if (static_cast<int>(def.priority) > static_cast<int>(options.min_priority)) active = false;
+    return active;
+  };
   for (const auto& def : defs.rules) {
     if (def.source != "syscall") {
       ++result.inactive_source_rules;
@@ -77,12 +88,7 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
     auto rule = compiler.Compile(def, &skipped);
     if (!rule) continue;
     ++result.rules;
-    bool active = def.enabled;
-    if (disabled.count(def.name)) active = false;
-    for (const auto& t : def.tags)
-      if (disabled_tags.count(t)) active = false;
-    if (enabled.count(def.name)) active = true;
-    if (static_cast<int>(def.priority) > static_cast<int>(options.min_priority)) active = false;
+    const bool active = is_active(def);
     rule->active = active;
     if (!active) ++result.disabled_rules;
     if (active && rule->any_type && def.warn_evttypes) {
@@ -106,12 +112,7 @@ LoadResult Compile(CollectedRules defs, const LoadOptions& options, std::vector<
     auto seq = compiler.CompileSequence(def);
     if (!seq) continue;
     ++result.sequences;
-    bool active = def.enabled;
-    if (disabled.count(def.name)) active = false;
-    for (const auto& t : def.tags)
-      if (disabled_tags.count(t)) active = false;
-    if (enabled.count(def.name)) active = true;
-    if (static_cast<int>(def.priority) > static_cast<int>(options.min_priority)) active = false;
+    const bool active = is_active(def);
     seq->active = active;
     if (!active) ++result.disabled_rules;
     impl->sequences.push_back(std::move(seq));
