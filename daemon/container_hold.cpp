@@ -78,13 +78,7 @@ bool ContainerHold::Hold(const Event& ev, const Process& p, const ProcessTable& 
   }
   // The state the evaluation reads: the process and its ancestors (proc.p*, proc.a*), and
   // the fds the event names (fd.*).
-  const Process* cur = &p;
-  for (int depth = 0; cur && depth < 64; ++depth) {
-    h->table.Upsert(*cur);
-    const Process* parent = table.Parent(*cur);
-    if (!parent || parent == cur || h->table.Find(parent->pid)) break;
-    cur = parent;
-  }
+  table.CopyLineage(p, &h->table);
   auto copy_fd = [&](int64_t fd) {
     if (fd < 0) return;
     if (const FdInfo* f = table.FindFd(p.pid, fd)) h->table.SetFd(p.pid, fd, *f);

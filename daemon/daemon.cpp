@@ -114,7 +114,21 @@ struct Daemon::State {
   std::vector<std::thread> retired;  // threads draining replaced output managers
   std::unique_ptr<ContainerStore> containers;  // null when containers.enabled is false
   std::unique_ptr<ContainerHold> hold;
-  std::unordered_map<std::string, uint32_t> container_first_pid;  // for the container event
+  // For the `container` event: the first process seen in each container whose metadata is
+  // being fetched, copied with its ancestors (it may have exited when the fetch finishes).
+  struct FirstProcess {
+    uint32_t pid = 0;
+    std::unique_ptr<ProcessTable> lineage;
+  };
+  std::unordered_map<std::string, FirstProcess> container_first;
+  void RememberFirst(const Process& p) {
+    if (container_first.size() >= 65536) return;
+    auto [it, inserted] = container_first.try_emplace(p.container_full_id);
+    if (!inserted) return;
+    it->second.pid = p.pid;
+    it->second.lineage = std::make_unique<ProcessTable>();
+    table.CopyLineage(p, it->second.lineage.get());
+  }
 };
 
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
@@ -360,7 +374,7 @@ int Daemon::Run() {
     std::size_t in_containers = 0;
     s.table.ForEachProcess([&](const Process& p) {
       if (p.container_full_id.empty()) return;
-      s.containers->Request(p.container_full_id, p.cgroup);
+      if (s.containers->Request(p.container_full_id, p.cgroup)) s.RememberFirst(p);
       ++in_containers;
     });
     spdlog::info("containers: metadata on (hold {} ms); {} running processes in containers",
@@ -423,17 +437,18 @@ int Daemon::Run() {
     if (!s.hold->empty()) account(s.hold->Release(*containers, now, eval_held));
     containers->TakeReady(&ready_ids);
     for (const auto& id : ready_ids) {
-      auto it = s.container_first_pid.find(id);
-      if (it == s.container_first_pid.end()) continue;
+      auto it = s.container_first.find(id);
+      if (it == s.container_first.end()) continue;
       Event cev;
       cev.type = EventType::kContainer;
       cev.ts_ns = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                             std::chrono::system_clock::now().time_since_epoch())
                                             .count());
-      cev.tid = cev.tgid = it->second;
-      s.container_first_pid.erase(it);
+      cev.tid = cev.tgid = it->second.pid;
+      const std::unique_ptr<ProcessTable> lineage = std::move(it->second.lineage);
+      s.container_first.erase(it);
       s.metrics.container_events.fetch_add(1, std::memory_order_relaxed);
-      s.ruleset->Evaluate(cev, s.table, on_alert, containers);
+      s.ruleset->Evaluate(cev, *lineage, on_alert, containers);
     }
   };
   auto on_event = [&](const Event& ev) {
@@ -447,9 +462,7 @@ int Daemon::Run() {
         const Process* p = s.table.Find(ev.tgid);
         if (p && !p->container_full_id.empty()) {
           if (exec) {
-            containers->Request(p->container_full_id, p->cgroup);
-            if (s.container_first_pid.size() < 65536)
-              s.container_first_pid.try_emplace(p->container_full_id, p->pid);
+            if (containers->Request(p->container_full_id, p->cgroup)) s.RememberFirst(*p);
           }
           const auto now = Clock::now();
           if (!s.hold->empty() && now - last_release >= std::chrono::milliseconds(1)) {

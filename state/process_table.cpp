@@ -137,6 +137,16 @@ const Process* ProcessTable::Parent(const Process& p) const noexcept {
   return Find(p.ppid);
 }
 
+void ProcessTable::CopyLineage(const Process& p, ProcessTable* out) const {
+  const Process* cur = &p;
+  for (int depth = 0; cur && depth < 64; ++depth) {
+    out->Upsert(*cur);
+    const Process* parent = Parent(*cur);
+    if (!parent || parent == cur || out->Find(parent->pid)) break;
+    cur = parent;
+  }
+}
+
 uint32_t ProcessTable::TgidOf(uint32_t tid) const noexcept {
   auto it = threads_.find(tid);
   return it == threads_.end() ? tid : it->second;

@@ -35,10 +35,10 @@ void ContainerStore::Stop() {
   workers_.clear();
 }
 
-void ContainerStore::Request(std::string_view full_id, std::string_view cgroup_path) {
+bool ContainerStore::Request(std::string_view full_id, std::string_view cgroup_path) {
   {
     std::shared_lock<std::shared_mutex> lk(map_mu_);
-    if (map_.find(full_id) != map_.end()) return;
+    if (map_.find(full_id) != map_.end()) return false;
   }
   Job job;
   if (!ParseContainerCgroup(cgroup_path, &job.container) || job.container.id != full_id) {
@@ -51,7 +51,7 @@ void ContainerStore::Request(std::string_view full_id, std::string_view cgroup_p
   {
     std::unique_lock<std::shared_mutex> lk(map_mu_);
     auto [it, inserted] = map_.try_emplace(std::string(full_id));
-    if (!inserted) return;
+    if (!inserted) return false;
     it->second.status = Status::kPending;
     it->second.cgroup = job.cgroup;
     it->second.added = Clock::now();
@@ -72,6 +72,7 @@ void ContainerStore::Request(std::string_view full_id, std::string_view cgroup_p
     queue_.push_back(std::move(job));
   }
   q_cv_.notify_one();
+  return true;
 }
 
 std::shared_ptr<const ContainerInfo> ContainerStore::Find(std::string_view full_id) const {

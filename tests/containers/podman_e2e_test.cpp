@@ -71,7 +71,7 @@ class PodmanE2E : public ::testing::Test {
     names_.push_back("vigil-" + what + "-" + std::to_string(getpid()));
     return names_.back();
   }
-  void StartVigil(const std::string& extra_rules) {
+  void StartVigil(const std::string& extra_rules, const std::string& extra_config = "") {
     const std::string shared = std::getenv("VIGIL_SHARED_DIR");
     const std::string rules = dir_->Write("test_rules.yaml", extra_rules);
     const std::string up = shared + "/falco-rules/";
@@ -83,14 +83,15 @@ class PodmanE2E : public ::testing::Test {
                           "metrics: {enabled: true, address: 127.0.0.1, port: 0}\n"
                           "self_protection: false\n"
                           "outputs:\n  stdout: {enabled: false}\n  file: {enabled: true, path: " +
-                          alerts_path_ + "}\n");
+                          alerts_path_ + "}\n" + extra_config);
     std::remove(alerts_path_.c_str());
     vigil_ = std::make_unique<VigilProcess>(std::vector<std::string>{"run", "-c", cfg}, dir_->path() + "/vigil.log");
     ASSERT_TRUE(vigil_->WaitForLog("probes attached", 90s)) << vigil_->Log();
   }
-  // Alerts of `rule` whose container.name is `name`.
+  // Alerts of `rule` whose `field` (container.name unless told) is `name`.
   std::vector<nlohmann::json> AlertsFor(const std::string& rule, const std::string& name,
-                                        std::chrono::milliseconds timeout = 30s) {
+                                        std::chrono::milliseconds timeout = 30s,
+                                        const std::string& field = "container.name") {
     std::vector<nlohmann::json> found;
     WaitUntil(
         [&] {
@@ -98,7 +99,7 @@ class PodmanE2E : public ::testing::Test {
           for (const auto& a : ReadJsonLines(alerts_path_)) {
             if (a.value("rule", "") != rule) continue;
             const auto& f = a["output_fields"];
-            if (f.contains("container.name") && f["container.name"] == name) found.push_back(a);
+            if (f.contains(field) && f[field] == name) found.push_back(a);
           }
           return !found.empty();
         },
@@ -161,6 +162,34 @@ TEST_F(PodmanE2E, PrivilegedAndSensitiveMountLaunchRulesFire) {
   EXPECT_TRUE(AlertsFor("Launch Privileged Container", plain, 2s).empty());
   EXPECT_TRUE(AlertsFor("Launch Sensitive Mount Container", plain, 1s).empty());
   EXPECT_TRUE(AlertsFor("Launch Sensitive Mount Container", priv, 1s).empty());
+}
+
+// The `container` event is evaluated when the metadata fetch ends, which can be long after a
+// short-lived container exited. With no runtime answering (every source pointed away), the
+// fetch gives up after its retries (~200 ms), well after `sh -c true` is gone: the event must
+// still carry the container's first process (copied when the fetch was queued), so the
+// capability fallback sees a --privileged process and the alert names the container id and
+// the process. (Before, the event looked the process up in the live table and found nothing.)
+TEST_F(PodmanE2E, ContainerEventOutlivesItsProcessWhenNoRuntimeAnswers) {
+  StartVigil(std::string(kShadowRule) + R"(
+- rule: vigil test container event
+  desc: test
+  condition: evt.type = container and container.privileged = true
+  output: container event (first process %proc.name)
+  priority: WARNING
+)",
+             "containers: {docker_sockets: [], podman_socket: /nonexistent/podman.sock, "
+             "podman_storage: /nonexistent, containerd_state: /nonexistent, crio_state: /nonexistent}\n");
+  const std::string priv = Name("gone");
+  std::string out;
+  ASSERT_EQ(Sh("podman run --name " + priv + " --privileged " + kImage + " sh -c true", &out), 0) << out;
+  ASSERT_EQ(Sh("podman inspect --format '{{.Id}}' " + priv, &out), 0) << out;
+  const std::string id = out.substr(0, 12);
+  auto alerts = AlertsFor("vigil test container event", id, 30s, "container.id");
+  ASSERT_FALSE(alerts.empty()) << vigil_->Log();
+  // The first exec seen in the container's cgroup: runc's init re-exec or the shell.
+  const auto& pname = alerts[0]["output_fields"]["proc.name"];
+  EXPECT_TRUE(pname == "runc" || pname == "sh") << alerts[0].dump();
 }
 
 // Issue 16's measurement: 20 new containers at once, each reading /etc/shadow first thing.

@@ -59,9 +59,14 @@ VigilProcess::VigilProcess(std::vector<std::string> args, std::string log_path)
     : log_path_(std::move(log_path)) {
   const char* bin = std::getenv("VIGIL_BINARY");
   std::string binary = bin ? bin : "build/vigil";
+  // The log is emptied here, before the fork: a test that reuses a log path would otherwise
+  // find the previous daemon's "probes attached" in WaitForLog before the child truncated it,
+  // and act before this daemon's probes are attached.
+  int created = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (created >= 0) close(created);
   pid_ = fork();
   if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fd = open(log_path_.c_str(), O_WRONLY | O_APPEND, 0600);
     if (fd >= 0) {
       dup2(fd, 2);
       int devnull = open("/dev/null", O_WRONLY);

@@ -56,8 +56,9 @@ class ContainerStore {
   void Start();  // starts the workers (idempotent)
   void Stop();   // joins them (a fetch in flight finishes within its timeout)
 
-  // Event thread: queues a fetch for a container not yet known. Cheap when known.
-  void Request(std::string_view full_id, std::string_view cgroup_path);
+  // Event thread: queues a fetch for a container not yet known (returns true then). Cheap
+  // when known (returns false).
+  bool Request(std::string_view full_id, std::string_view cgroup_path);
   // Any thread: the metadata when fetched (nullptr while pending, failed or unknown).
   std::shared_ptr<const ContainerInfo> Find(std::string_view full_id) const;
   Status StatusOf(std::string_view full_id) const;

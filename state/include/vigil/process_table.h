@@ -38,6 +38,9 @@ class ProcessTable {
 
   const Process* Find(uint32_t tgid) const noexcept;
   const Process* Parent(const Process& p) const noexcept;
+  // Copies `p` and its known ancestors (up to 64) into `out`: the state a rule reads about a
+  // process (proc.p*, proc.a*) kept for evaluating later, after the process may be gone.
+  void CopyLineage(const Process& p, ProcessTable* out) const;
   // Thread id -> thread group id (falls back to tid when unknown).
   uint32_t TgidOf(uint32_t tid) const noexcept;
   const FdInfo* FindFd(uint32_t tgid, int64_t fd) const noexcept;
