@@ -44,6 +44,12 @@ constexpr FlagName kCloneFlags[] = {
     {0x80000000LL, "CLONE_IO"},
 };
 
+// mmap/mprotect protection (Falco renders it as PROT_READ|PROT_WRITE|PROT_EXEC; 0 is PROT_NONE).
+constexpr FlagName kProtFlags[] = {
+    {0x1, "PROT_READ"}, {0x2, "PROT_WRITE"}, {0x4, "PROT_EXEC"}, {0x8, "PROT_SEM"},
+    {0x01000000, "PROT_GROWSDOWN"}, {0x02000000, "PROT_GROWSUP"},
+};
+
 constexpr FlagName kMemfdFlags[] = {
     {0x1, "MFD_CLOEXEC"}, {0x2, "MFD_ALLOW_SEALING"}, {0x4, "MFD_HUGETLB"},
     {0x8, "MFD_NOEXEC_SEAL"}, {0x10, "MFD_EXEC"},
@@ -179,6 +185,14 @@ bool RenderSymbolicArg(EventType type, ArgId id, int64_t value, CharSink* out) n
         return true;
       }
       return false;
+    case ArgId::kProt:
+      if (type != EventType::kMmap && type != EventType::kMprotect) return false;
+      if (value == 0) {
+        out->Append("PROT_NONE");
+        return true;
+      }
+      RenderBits(kProtFlags, value, out);
+      return true;
     case ArgId::kNstype:
       RenderBits(kCloneFlags, value, out);
       return true;

@@ -25,10 +25,13 @@ struct PathNeed {
   static PathNeed Any() { return PathNeed{}; }
 };
 
+// The opens the probe filters. open_by_handle_at is an open to the rules (fd.name is the
+// file it opened) but the probe always reports it (there is no path to judge before the
+// call), so a rule on it needs nothing of the prefilter.
 EventTypeSet OpenTypes() {
   EventTypeSet s;
   for (std::size_t t = 0; t < kEventTypeCount; ++t)
-    if (IsOpenFamily(static_cast<EventType>(t))) s.set(t);
+    if (IsOpenFamily(static_cast<EventType>(t)) && static_cast<EventType>(t) != EventType::kOpenByHandleAt) s.set(t);
   return s;
 }
 
@@ -309,8 +312,17 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
   auto consider = [&](const std::string& what, const CondNode& cond, const EventTypeSet& types,
                       OpenPrefilter* off) {
     if (ReadsFdTable(cond, types, table_types)) {
-      *off = disable(what, "reads fd.* on events other than opens and sockets (needs every open)");
-      return false;
+      // fd.* of those events comes from the fd table, which learns a file from the open that
+      // made the fd: the rule needs the opens whose path meets its path conditions (judged
+      // as if the event were that open), whatever their mode. No path condition: every open.
+      PathNeed from_table = Need(cond, table_types | open_types);
+      if (from_table.kind == PathNeed::Kind::kAny) {
+        *off = disable(what, "reads fd.* on events other than opens and sockets with no condition on "
+                             "the path (needs every open)");
+        return false;
+      }
+      for (auto& p : from_table.prefixes) out.prefixes.push_back({std::move(p), false});
+      for (auto& s : from_table.suffixes) out.suffixes.push_back({std::move(s), false});
     }
     if ((types & open_types).none()) return true;
     if (UsesRawDotDot(cond)) out.raw_dotdot = true;

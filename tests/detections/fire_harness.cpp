@@ -101,6 +101,9 @@ std::unique_ptr<Harness> Harness::StartWith(const std::vector<std::string>& rule
   so.interest = HarnessInterest(*h->ruleset_);
   h->sensor_ = Sensor::Open(so, error);
   if (!h->sensor_) return nullptr;
+  // The kernel open prefilter these rules allow, as the daemon installs it: a rule that
+  // fires here also fires with the opens it does not need left in the kernel.
+  if (!h->sensor_->SetOpenPrefilter(h->ruleset_->DeriveOpenPrefilter(), error)) return nullptr;
   h->poller_ = std::thread([raw = h.get()] { raw->PollLoop(); });
   return h;
 }

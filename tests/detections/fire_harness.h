@@ -1,5 +1,6 @@
 // fire_harness.h — in-process detection harness for the "upstream rules fire" kernel tests:
-// one Sensor + ProcessTable + Ruleset (upstream, or any rule files) per test binary, a poll thread that applies
+// one Sensor (with the kernel open prefilter derived from the rules, as the daemon installs
+// it) + ProcessTable + Ruleset (upstream, or any rule files) per test binary, a poll thread that applies
 // every event to the table, evaluates the rules and records each alert together with the
 // alerting process's ancestry (so a test keeps only alerts of its own process tree), plus
 // helpers to run behaviours (temp dirs, named copies of fire_helper, a container-like

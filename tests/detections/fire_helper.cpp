@@ -20,6 +20,16 @@
 //   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
 //   fire_helper traceme                     PTRACE_TRACEME
 //   fire_helper memfd-exec <path> [argv0 args...]  copy path into a memfd, fexecve it
+//   fire_helper timestomp utimensat|futimens  in a private mount namespace with a tmpfs on
+//                                           /usr/local/sbin: create a file there, set its times
+//                                           by path (utimensat) or by fd (futimens)
+//   fire_helper setcap-xattr <path> path|fd setxattr / fsetxattr security.capability
+//                                           (cap_net_raw, effective) on a file of its own
+//   fire_helper vm-writev                   process_vm_writev into its own stopped child
+//   fire_helper open-by-handle <path>       name_to_handle_at + open_by_handle_at of path
+//   fire_helper uring-setup                 io_uring_setup (a ring of 4), then closes it
+//   fire_helper mmap-exec-orphan <path>     a grandchild, once orphaned (reparented away from
+//                                           the test and its build tool), maps path PROT_EXEC
 //   fire_helper int80-read <path>           open(path, O_RDONLY) as a 32-bit syscall (int $0x80)
 //   fire_helper int80-collide               i386 rt_sigprocmask (175) and ioperm (101): the
 //                                           x86_64 numbers of init_module and ptrace
@@ -32,7 +42,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -161,6 +175,111 @@ int RedirectStdoutFcntl() {
   close(saved);
   close(conn);
   close(listener);
+  return 0;
+}
+
+// Timestomping a "system" file without touching the host: a private mount namespace, a
+// tmpfs over /usr/local/sbin (the kernel-resolved path is /usr/local/sbin/...), a file there.
+int Timestomp(const std::string& how) {
+  if (unshare(CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)");
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return Fail("make / private");
+  if (mount("vigil-test", "/usr/local/sbin", "tmpfs", 0, "size=64k") != 0) return Fail("mount tmpfs");
+  const char* path = "/usr/local/sbin/vigil-timestomp";
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
+  if (fd < 0) return Fail("create");
+  timespec old[2] = {{946684800, 0}, {946684800, 0}};  // 2000-01-01
+  int rc = how == "futimens" ? futimens(fd, old) : utimensat(AT_FDCWD, path, old, 0);
+  close(fd);
+  if (rc != 0) return Fail("set times");
+  return 0;  // the namespace and its tmpfs go away with the process
+}
+
+// security.capability, VFS v2 format: cap_net_raw (13) permitted, effective bit set.
+int SetcapXattr(const char* path, const std::string& how) {
+  vfs_cap_data cap{};
+  cap.magic_etc = VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE;
+  cap.data[0].permitted = 1u << CAP_NET_RAW;
+  int rc;
+  if (how == "fd") {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Fail("open");
+    rc = fsetxattr(fd, "security.capability", &cap, XATTR_CAPS_SZ_2, 0);
+    close(fd);
+  } else {
+    rc = setxattr(path, "security.capability", &cap, XATTR_CAPS_SZ_2, 0);
+  }
+  return rc == 0 ? 0 : Fail("setxattr security.capability");
+}
+
+// Writes a byte into a stopped child's copy of a local variable.
+int VmWritev() {
+  static char target = 'a';
+  pid_t child = fork();
+  if (child < 0) return Fail("fork");
+  if (child == 0) {
+    raise(SIGSTOP);
+    _exit(target == 'b' ? 0 : 1);
+  }
+  int status = 0;
+  if (waitpid(child, &status, WUNTRACED) < 0) return Fail("waitpid");
+  char b = 'b';
+  iovec local{&b, 1}, remote{&target, 1};
+  ssize_t n = process_vm_writev(child, &local, 1, &remote, 1, 0);
+  kill(child, SIGCONT);
+  waitpid(child, &status, 0);
+  return n == 1 ? 0 : Fail("process_vm_writev");
+}
+
+int OpenByHandle(const char* path) {
+  alignas(file_handle) unsigned char buf[sizeof(file_handle) + MAX_HANDLE_SZ] = {};
+  auto* fh = reinterpret_cast<file_handle*>(buf);
+  fh->handle_bytes = MAX_HANDLE_SZ;
+  int mount_id = 0;
+  if (name_to_handle_at(AT_FDCWD, path, fh, &mount_id, 0) != 0) return Fail("name_to_handle_at");
+  int mount_fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (mount_fd < 0) return Fail("open /");
+  int fd = open_by_handle_at(mount_fd, fh, O_RDONLY | O_CLOEXEC);
+  close(mount_fd);
+  if (fd < 0) return Fail("open_by_handle_at");
+  close(fd);
+  return 0;
+}
+
+// The mapping process is orphaned first so that no build tool (meson runs the tests) is
+// among its ancestors; the helper waits for it through a pipe.
+int MmapExecOrphan(const char* path) {
+  int done[2];
+  if (pipe(done) != 0) return Fail("pipe");
+  pid_t child = fork();
+  if (child < 0) return Fail("fork");
+  if (child == 0) {
+    const pid_t parent = getpid();
+    if (fork() != 0) _exit(0);
+    while (getppid() == parent) usleep(1000);
+    char ok = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      void* m = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+      if (m != MAP_FAILED) {
+        ok = 1;
+        munmap(m, 4096);
+      }
+      close(fd);
+    }
+    if (write(done[1], &ok, 1) != 1) _exit(1);
+    _exit(0);
+  }
+  close(done[1]);
+  waitpid(child, nullptr, 0);
+  char ok = 0;
+  if (read(done[0], &ok, 1) != 1 || !ok) return Fail("mmap PROT_EXEC in the orphan");
+  return 0;
+}
+
+int UringSetup() {
+  io_uring ring{};
+  if (io_uring_queue_init(4, &ring, 0) != 0) return Fail("io_uring_queue_init");
+  io_uring_queue_exit(&ring);
   return 0;
 }
 
@@ -326,6 +445,12 @@ int main(int argc, char** argv) {
   if (action == "ptrace-attach") return PtraceAttach();
   if (action == "traceme") return Traceme();
   if (action == "memfd-exec") return MemfdExec(argc, argv);
+  if (action == "timestomp" && argc == 3) return Timestomp(argv[2]);
+  if (action == "setcap-xattr" && argc == 4) return SetcapXattr(argv[2], argv[3]);
+  if (action == "vm-writev") return VmWritev();
+  if (action == "open-by-handle" && argc == 3) return OpenByHandle(argv[2]);
+  if (action == "uring-setup") return UringSetup();
+  if (action == "mmap-exec-orphan" && argc == 3) return MmapExecOrphan(argv[2]);
 #if defined(__x86_64__)
   if (action == "int80-read" && argc == 3) return Int80Read(argv[2]);
   if (action == "int80-collide") return Int80Collide();

@@ -101,6 +101,19 @@ TEST_F(Fields, PtraceRequestAndSocketDomainNames) {
   EXPECT_EQ(Out("%evt.arg.domain", so), "AF_PACKET");
 }
 
+TEST_F(Fields, MemoryProtectionRendersSymbolically) {
+  Event mp = MakeEvent(EventType::kMprotect, 30, 0);
+  mp.AddNum(ArgId::kAddr, 0x7f0000000000);
+  mp.AddNum(ArgId::kLength, 4096);
+  mp.AddNum(ArgId::kProt, 7);
+  EXPECT_EQ(Out("%evt.arg.prot %evt.rawarg.prot", mp), "PROT_READ|PROT_WRITE|PROT_EXEC 7");
+  Event mm = MakeEvent(EventType::kMmap, 30, 0);
+  mm.AddNum(ArgId::kProt, 0);
+  EXPECT_EQ(Out("%evt.arg.prot", mm), "PROT_NONE");
+  mm.args[0].num = 5;
+  EXPECT_EQ(Out("%evt.arg.prot", mm), "PROT_READ|PROT_EXEC");
+}
+
 TEST_F(Fields, ModeFlagsAndUidArgs) {
   Event ch = MakeEvent(EventType::kChmod, 30, 0);
   ch.AddStr(ArgId::kFilename, "/tmp/x");

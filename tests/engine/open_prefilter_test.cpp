@@ -94,6 +94,15 @@ TEST(OpenPrefilter, RulesOnTheCallersRawString) {
   EXPECT_FALSE(Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow")).raw_dotdot);
 }
 
+TEST(OpenPrefilter, OpenByHandleIsAlwaysReportedSoItsRulesNeedNoPattern) {
+  // The probe reports every open_by_handle_at (no path to judge before the call): a rule on
+  // it with no path condition must not turn the filter off.
+  auto f = Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
+                  Rule("handle", "evt.type = open_by_handle_at and evt.rawres >= 0"));
+  ASSERT_TRUE(f.enabled) << f.disabled_reason;
+  EXPECT_EQ(Texts(f.prefixes, false), (std::set<std::string>{"/etc/shadow"}));
+}
+
 TEST(OpenPrefilter, OffWhenARuleCanMatchAnyPathWithTheReason) {
   auto f = Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
                   Rule("greedy", std::string(kOpenRead) + " and fd.name contains secret"));
@@ -104,10 +113,20 @@ TEST(OpenPrefilter, OffWhenARuleCanMatchAnyPathWithTheReason) {
   EXPECT_FALSE(Derive(Rule("lower", std::string(kOpenRead) + " and tolower(fd.name) = /etc/shadow")).enabled);
 }
 
-TEST(OpenPrefilter, OffWhenARuleReadsFdNamesFromTheFdTable) {
-  // fd.name of an fchmod comes from the fd table, which learns files from opens.
+TEST(OpenPrefilter, RulesReadingFdNamesFromTheFdTableNeedTheOpensOfThosePaths) {
+  // fd.name of an fchmod or an mmap comes from the fd table, which learns files from opens:
+  // the opens of the paths the rule tests must be reported, for reads and writes alike.
   auto f = Derive(Rule("opens", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
-                  Rule("fchmods", "evt.type = fchmod and fd.name startswith /etc"));
+                  Rule("fchmods", "evt.type = fchmod and fd.name startswith /etc/cron") +
+                  Rule("maps", "evt.type = mmap and fd.typechar = f and (fd.name pmatch (/tmp) or "
+                               "fd.filename endswith .so)"));
+  ASSERT_TRUE(f.enabled) << f.disabled_reason;
+  EXPECT_EQ(Texts(f.prefixes, false), (std::set<std::string>{"/etc/shadow", "/etc/cron", "/tmp"}));
+  EXPECT_EQ(Texts(f.suffixes, false), (std::set<std::string>{".so"}));
+  EXPECT_TRUE(Texts(f.prefixes, true).empty());
+  // With no condition on the path, every open is needed: off, naming the rule.
+  f = Derive(Rule("opens", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
+             Rule("fchmods", "evt.type = fchmod and fd.typechar = f"));
   EXPECT_FALSE(f.enabled);
   EXPECT_NE(f.disabled_reason.find("'fchmods'"), std::string::npos) << f.disabled_reason;
   // A socket-tuple event (connect) does not use the table.
