@@ -12,6 +12,8 @@
 //   fire_helper spawn <path> [argv0 args...]          fork + execv + wait
 //   fire_helper spawn-as <uid> <path> [argv0 args...] fork + setgid/setuid(uid) + execv + wait
 //   fire_helper tty-spawn <pty> <path> [argv0 args...] fork + setsid + controlling tty + execv
+//   fire_helper spawnp <PATH> <name> [args...]     fork + execvp(name) with that PATH (glibc
+//                                           tries every directory: failed execves first)
 //   fire_helper packet-socket               socket(AF_PACKET, SOCK_RAW)
 //   fire_helper redirect-stdout             loopback TCP connection, dup2(socket, 1)
 //   fire_helper redirect-stdout-fcntl       the same with close(1) + fcntl(socket, F_DUPFD, 1)
@@ -113,6 +115,19 @@ int Spawn(int argc, char** argv, int first, uid_t uid, const char* tty) {
     std::vector<char*> args = ArgvFrom(argc, argv, first + 1);
     execv(argv[first], args.data());
     _exit(Fail("execv"));
+  }
+  return WaitChild(child);
+}
+
+int SpawnPath(int argc, char** argv) {
+  if (argc < 4) return kUsage;
+  pid_t child = fork();
+  if (child < 0) return Fail("fork");
+  if (child == 0) {
+    setenv("PATH", argv[2], 1);
+    std::vector<char*> args = ArgvFrom(argc, argv, 3);
+    execvp(argv[3], args.data());
+    _exit(Fail("execvp"));
   }
   return WaitChild(child);
 }
@@ -437,6 +452,7 @@ int main(int argc, char** argv) {
   if (action == "tty-spawn" && argc >= 5) {
     return Spawn(argc, argv, 3, static_cast<uid_t>(-1), argv[2]);
   }
+  if (action == "spawnp") return SpawnPath(argc, argv);
   if (action == "packet-socket") return PacketSocket();
   if (action == "redirect-stdout") return RedirectStdout();
   if (action == "redirect-stdout-fcntl") return RedirectStdoutFcntl();

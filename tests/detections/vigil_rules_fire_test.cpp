@@ -6,6 +6,7 @@
 // futimens, evt.arg.name of an fsetxattr, evt.rawres of process_vm_writev...).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <set>
@@ -28,6 +29,7 @@ constexpr const char* kVmWritev = "Process Memory Written via process_vm_writev"
 constexpr const char* kByHandle = "File Opened by Handle";
 constexpr const char* kUringSetup = "io_uring Used by Unexpected Program";
 constexpr const char* kCodeMapped = "Code Mapped from Writable Directory";
+constexpr const char* kFromShm = "Program Run from Shared Memory";
 
 class VigilRulesFire : public ::testing::Test {
  protected:
@@ -106,6 +108,35 @@ TEST_F(VigilRulesFire, OpenByHandleAt) {
 
 TEST_F(VigilRulesFire, IoUringSetupByAProgramOutsideSystemDirectories) {
   ExpectFires("mariadbd", {"uring-setup"}, kUringSetup);
+}
+
+// Issue 12: a failed execve is not a process start. A launcher in /dev/shm runs a payload
+// beside it through a PATH search (glibc's execvp) whose first three directories do not
+// exist: three failed execves by the launcher, then one that succeeds. The rule fires for
+// the launcher's own start and the payload's, never for the failures (they are the
+// launcher's events too, so counting them would give 5).
+TEST_F(VigilRulesFire, PathSearchWithMissingDirectoriesGivesOneAlertPerRealExec) {
+  ScratchDir shm("/dev/shm");
+  ASSERT_FALSE(shm.path().empty());
+  const std::string launcher = InstallHelper(shm.path(), "launcher");
+  ASSERT_FALSE(InstallHelper(shm.path(), "payload").empty());
+  const std::string path = "/nonexistent-a:/nonexistent-b/x:/nonexistent-c:" + shm.path();
+  int code = -1;
+  pid_t root = RunTree(
+      [&] { return Exec(launcher, {launcher, "spawnp", path, "payload", "read", "/etc/hostname"}); }, &code);
+  ASSERT_EQ(code, 0);
+  ASSERT_TRUE(harness_->WaitForRules(static_cast<uint32_t>(root), {kFromShm}, seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // late alerts of this tree
+  std::vector<std::string> files;
+  for (const auto& a : harness_->AlertsOfTree(static_cast<uint32_t>(root)))
+    if (a.rule == kFromShm) files.push_back(a.output);
+  std::string all;
+  for (const auto& f : files) all += "  " + f + "\n";
+  ASSERT_EQ(files.size(), 2u) << all;
+  EXPECT_EQ(std::count_if(files.begin(), files.end(),
+                          [](const std::string& o) { return o.find("/payload ") != std::string::npos; }),
+            1)
+      << all;
 }
 
 // A library in /tmp mapped executable (what LD_PRELOAD=/tmp/x.so or dlopen does). The
