@@ -52,9 +52,11 @@ std::bitset<kEventTypeCount> StateEventTypes() {
 
 // The kernel open prefilter for these rules, or off when the config says so.
 OpenPrefilter PrefilterFor(const Ruleset& rules, const DaemonConfig& config) {
-  if (config.open_prefilter) return rules.DeriveOpenPrefilter();
+  OpenPrefilter derived = rules.DeriveOpenPrefilter();
+  if (config.open_prefilter) return derived;
   OpenPrefilter off;
   off.disabled_reason = "sensor.open_prefilter is false";
+  off.watched_files = std::move(derived.watched_files);
   return off;
 }
 
@@ -70,6 +72,18 @@ void InstallOpenPrefilter(Sensor& sensor, const OpenPrefilter& filter) {
   } else {
     spdlog::info("open prefilter off: {}", filter.disabled_reason);
   }
+  std::vector<std::string> skipped;
+  if (!sensor.SetWatchedFiles(filter.watched_files, &skipped, &error)) {
+    spdlog::warn("{} (hard links and bind mounts of them are not recognised)", error);
+    return;
+  }
+  std::string missing;
+  for (std::size_t i = 0; i < skipped.size() && i < 5; ++i) missing += (i ? ", " : "") + skipped[i];
+  spdlog::info("watched files: {} files named by rules known by identity (a hard link or bind mount of "
+               "one fires the same rules){}{}{}",
+               filter.watched_files.size() - skipped.size(),
+               skipped.empty() ? "" : fmt::format("; {} not on this host (taken again on reload): ", skipped.size()),
+               missing, skipped.size() > 5 ? ", ..." : "");
 }
 
 // Everything a (re)load produces; built off the event thread, swapped in whole.

@@ -196,6 +196,15 @@ enum vigil_opf_mode {
   VIGIL_OPF_ALL_WRITES = 1 << 1,  /* report every open for writing */
   VIGIL_OPF_RAW_DOTDOT = 1 << 2,  /* report every open whose caller string contains ".." */
 };
+/* Files the rules name exactly, by identity (watched_files hash, value unused): an open of
+ * one of them is reported whatever path reached it (a hard link, a bind mount), prefilter or
+ * not. dev is the kernel's dev_t (MAJOR << 20 | MINOR). */
+#define VIGIL_WATCHED_FILES 4096
+struct vigil_file_id {
+  __u64 ino;
+  __u32 dev;
+  __u32 pad;
+};
 
 /* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). */
 struct vigil_counters {

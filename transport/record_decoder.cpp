@@ -39,6 +39,7 @@ void ResetEvent(Event* out) noexcept {
   out->file_resolved = false;
   out->path_truncated = false;
   out->raw_path = {};
+  out->alias_path = {};
   out->nargs = 0;
   out->has_tuple = false;
   out->tuple = SockTuple{};

@@ -1,8 +1,12 @@
 #include "vigil/sensor.h"
+#include "vigil/watched_files.h"
+
+#include <sys/sysmacros.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <chrono>
@@ -17,6 +21,7 @@
 #include "vigil/record_decoder.h"
 #include "vigil/compat_syscall_table.h"
 #include "vigil/syscall_table.h"
+#include "vigil/watched_files.h"
 
 namespace vigil {
 namespace {
@@ -77,6 +82,7 @@ struct Sensor::Impl {
   uint8_t installed_filter = 0;
   std::vector<uint8_t> installed_heads, installed_tails;
   std::vector<std::pair<std::string, uint8_t>> installed_prefixes, installed_suffixes;
+  WatchedFiles watched;  // files the rules name, by identity (watched_files.h)
   std::vector<uint64_t> self_obj_keys;
   std::vector<std::string> frozen;
 
@@ -91,6 +97,7 @@ struct Sensor::Impl {
       case DecodeResult::kEvent:
         ++self->events;
         ++self->delivered_this_poll;
+        if (!self->watched.empty()) self->watched.Apply(&self->event);
         (*self->on_event)(self->event);
         break;
       case DecodeResult::kSkipped: ++self->skipped; break;
@@ -367,6 +374,35 @@ int FillTrie(int fd, const std::vector<std::pair<std::string, uint8_t>>& entries
 }
 
 }  // namespace
+
+// The files the rules name, by identity: in the probes' watched_files map (reported
+// whatever path opens them) and in user space (fd.name reads the rule's path).
+bool Sensor::SetWatchedFiles(const std::vector<std::string>& paths, std::vector<std::string>* skipped,
+                             std::string* error) {
+  Impl& im = *impl_;
+  const int wfd = bpf_map__fd(im.skel->maps.watched_files);
+  ClearMap<vigil_file_id>(wfd);
+  im.watched.Set(paths, skipped);
+  if (im.watched.size() > VIGIL_WATCHED_FILES) {
+    im.watched.Clear();
+    if (error) *error = "watched files: more than " + std::to_string(VIGIL_WATCHED_FILES) + " files named by rules";
+    return false;
+  }
+  const uint8_t one = 1;
+  for (const auto& id : im.watched.Identities()) {
+    vigil_file_id key{};
+    key.ino = id.ino;
+    key.dev = (static_cast<uint32_t>(major(id.dev)) << 20) | (static_cast<uint32_t>(minor(id.dev)) & 0xfffff);
+    if (bpf_map_update_elem(wfd, &key, &one, BPF_ANY) != 0) {
+      const int err = errno;
+      ClearMap<vigil_file_id>(wfd);
+      im.watched.Clear();
+      if (error) *error = ErrnoText("watched files: fill map", err);
+      return false;
+    }
+  }
+  return true;
+}
 
 bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
   vigil_bpf* skel = impl_->skel.get();

@@ -361,6 +361,7 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     }
     case FieldId::kFdName: { const FdView& f = ctx.fd(); return f.valid ? str_or_none(f.name) : 0; }
     case FieldId::kFdNameraw: { const FdView& f = ctx.fd(); return f.valid ? str_or_none(f.nameraw) : 0; }
+    case FieldId::kFdAlias: return str_or_none(ev.alias_path);
     case FieldId::kFdDirectory: {
       const FdView& f = ctx.fd();
       if (!f.valid || (f.typechar != 'f' && f.typechar != 'd')) return 0;

@@ -96,6 +96,7 @@
   X(FdNum, "fd.num", kInt64, kNone, "File descriptor number.")                                   \
   X(FdName, "fd.name", kCharbuf, kNone, "File path, socket tuple (sip:sport->dip:dport) or unix path.") \
   X(FdNameraw, "fd.nameraw", kCharbuf, kNone, "Path as given (not made absolute).")              \
+  X(FdAlias, "fd.alias", kCharbuf, kNone, "The path the kernel opened a watched file by, when it is not the path the rules name (a hard link, a bind mount); fd.name is then the rules' path.") \
   X(FdDirectory, "fd.directory", kCharbuf, kNone, "Directory of fd.name.")                       \
   X(FdFilename, "fd.filename", kCharbuf, kNone, "File name part of fd.name.")                    \
   X(FdTypechar, "fd.typechar", kCharbuf, kNone, "fd type letter: f 4 6 u p e s l i t n m b o.")   \

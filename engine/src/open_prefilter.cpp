@@ -297,9 +297,48 @@ EventTypeSet FdTableTypes() {
   return s;
 }
 
+// Absolute paths the condition compares fd.name with exactly (=, in): the files a hard link
+// or bind mount could reach under another name. Globs, prefixes and directories are not
+// files with one identity.
+void CollectExactFdNames(const CondNode& node_in, std::vector<std::string>* out) {
+  const CondNode& node = Unwrap(node_in);
+  switch (node.kind) {
+    case CondNode::Kind::kCheck: {
+      const auto& c = static_cast<const CheckNode&>(node);
+      if (c.field.id != FieldId::kFdName || !c.field.transformers.empty() || c.rhs_is_field) return;
+      if (c.op != CmpOp::kEq && c.op != CmpOp::kIn) return;
+      for (const Operand& o : c.operands)
+        if (!o.str.empty() && o.str[0] == '/' && o.str.back() != '/') out->push_back(o.str);
+      return;
+    }
+    case CondNode::Kind::kAnd:
+      for (const auto& c : static_cast<const AndNode&>(node).children) CollectExactFdNames(*c, out);
+      return;
+    case CondNode::Kind::kOr:
+      for (const auto& c : static_cast<const OrNode&>(node).children) CollectExactFdNames(*c, out);
+      return;
+    default:
+      return;  // a negated name is not a file the rule wants
+  }
+}
+
 }  // namespace
 
 OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
+  std::vector<std::string> watched;
+  for (const auto& rp : impl_->rules)
+    if (rp->active) CollectExactFdNames(*rp->condition, &watched);
+  for (const auto& sp : impl_->sequences)
+    if (sp->active)
+      for (const auto& step : sp->steps) CollectExactFdNames(*step.condition, &watched);
+  std::sort(watched.begin(), watched.end());
+  watched.erase(std::unique(watched.begin(), watched.end()), watched.end());
+  OpenPrefilter out = DerivePathFilter();
+  out.watched_files = std::move(watched);
+  return out;
+}
+
+OpenPrefilter Ruleset::DerivePathFilter() const {
   const EventTypeSet open_types = OpenTypes();
   const EventTypeSet table_types = FdTableTypes();
   OpenPrefilter out;

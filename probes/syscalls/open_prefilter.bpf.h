@@ -23,6 +23,13 @@ struct {
   __type(value, __u8);
 } open_suffixes SEC(".maps");
 
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, VIGIL_WATCHED_FILES);
+  __type(key, struct vigil_file_id);
+  __type(value, __u8);
+} watched_files SEC(".maps");
+
 __u8 open_filter = 0;  /* enum vigil_opf_mode */
 /* Quick rejects before the tries (wire.h): bit (b1 << 8 | b2) of opf_heads is set when a
  * prefix could start "/<b1><b2>", bit (last << 8 | before_last) of opf_tails when a suffix
@@ -173,6 +180,13 @@ __noinline int open_raw_dotdot(__u64 upath)
  * walked path (at pbuf_off in the per-CPU path buffer, NUL-terminated, absolute and
  * normalised; relative opens are
  * resolved too) and its real open mode (FMODE_WRITE). A truncated walk is always reported. */
+/* The opened file is one the rules name exactly (wire.h watched_files). */
+static __always_inline bool open_file_watched(__u32 dev, __u64 ino)
+{
+  struct vigil_file_id id = {.ino = ino, .dev = dev, .pad = 0};
+  return bpf_map_lookup_elem(&watched_files, &id) != 0;
+}
+
 static __always_inline bool open_file_wanted(__u32 pbuf_off, bool write, bool truncated,
                                              __u64 upath)
 {

@@ -56,7 +56,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   __u8 parg = sc_desc[nr].str_arg[0];
   if (parg > 5)
     parg = 0;
-  if (has_file && pbuf &&
+  if (has_file && pbuf && !open_file_watched(kf.dev, kf.ino) &&
       !open_file_wanted(kf.start, kf.write, kf.truncated, call_arg(regs, cargs, parg, btf))) {
     scratch_unlock(busy);
     count(4);

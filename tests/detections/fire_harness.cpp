@@ -103,7 +103,9 @@ std::unique_ptr<Harness> Harness::StartWith(const std::vector<std::string>& rule
   if (!h->sensor_) return nullptr;
   // The kernel open prefilter these rules allow, as the daemon installs it: a rule that
   // fires here also fires with the opens it does not need left in the kernel.
-  if (!h->sensor_->SetOpenPrefilter(h->ruleset_->DeriveOpenPrefilter(), error)) return nullptr;
+  const OpenPrefilter filter = h->ruleset_->DeriveOpenPrefilter();
+  if (!h->sensor_->SetOpenPrefilter(filter, error)) return nullptr;
+  if (!h->sensor_->SetWatchedFiles(filter.watched_files, nullptr, error)) return nullptr;
   h->poller_ = std::thread([raw = h.get()] { raw->PollLoop(); });
   return h;
 }

@@ -25,6 +25,8 @@
 //   fire_helper timestomp utimensat|futimens  in a private mount namespace with a tmpfs on
 //                                           /usr/local/sbin: create a file there, set its times
 //                                           by path (utimensat) or by fd (futimens)
+//   fire_helper bind-read <file> <target>   in a private mount namespace, bind-mount file on
+//                                           target (an existing file) and read target
 //   fire_helper setcap-xattr <path> path|fd setxattr / fsetxattr security.capability
 //                                           (cap_net_raw, effective) on a file of its own
 //   fire_helper vm-writev                   process_vm_writev into its own stopped child
@@ -207,6 +209,16 @@ int Timestomp(const std::string& how) {
   close(fd);
   if (rc != 0) return Fail("set times");
   return 0;  // the namespace and its tmpfs go away with the process
+}
+
+int OpenAndClose(const char* path, int flags);
+
+// Reads a file through a bind mount of it (the kernel's path is the mount point's).
+int BindRead(const char* file, const char* target) {
+  if (unshare(CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)");
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return Fail("make / private");
+  if (mount(file, target, nullptr, MS_BIND, nullptr) != 0) return Fail("bind mount");
+  return OpenAndClose(target, O_RDONLY);
 }
 
 // security.capability, VFS v2 format: cap_net_raw (13) permitted, effective bit set.
@@ -464,6 +476,7 @@ int main(int argc, char** argv) {
   if (action == "timestomp" && argc == 3) return Timestomp(argv[2]);
   if (action == "setcap-xattr" && argc == 4) return SetcapXattr(argv[2], argv[3]);
   if (action == "vm-writev") return VmWritev();
+  if (action == "bind-read" && argc == 4) return BindRead(argv[2], argv[3]);
   if (action == "open-by-handle" && argc == 3) return OpenByHandle(argv[2]);
   if (action == "uring-setup") return UringSetup();
   if (action == "mmap-exec-orphan" && argc == 3) return MmapExecOrphan(argv[2]);

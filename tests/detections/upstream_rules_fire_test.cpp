@@ -203,6 +203,20 @@ TEST_F(UpstreamRulesFire, ReadSensitiveFileThroughSymlinkedDirectory) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
 }
 
+TEST_F(UpstreamRulesFire, ReadSensitiveFileThroughBindMount) {
+  // /etc/shadow bind-mounted on a file of the test's own in a private mount namespace (the
+  // host's mounts are untouched): the kernel's path is the mount point, but the file is the
+  // one the rule names (watched by identity), so fd.name reads /etc/shadow.
+  std::string reader = Helper("vigil-reader");
+  const std::string target = scratch_.Write("not-shadow", "");
+  int code = -1;
+  pid_t root = RunTree(
+      [&] { return Exec(reader, {"vigil-reader", "bind-read", "/etc/shadow", target}); }, &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kUntrusted});
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
+}
+
 TEST_F(UpstreamRulesFire, ReadSensitiveFileThroughProcSelfRoot) {
   std::string reader = Helper("vigil-reader");
   int code = -1;

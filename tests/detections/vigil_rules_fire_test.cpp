@@ -5,6 +5,10 @@
 // near misses; these prove the sensor delivers what the rules read (fs.path.name of a
 // futimens, evt.arg.name of an fsetxattr, evt.rawres of process_vm_writev...).
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <chrono>
@@ -39,11 +43,23 @@ class VigilRulesFire : public ::testing::Test {
       start_error_ = "VIGIL_SOURCE_ROOT is not set";
       return;
     }
-    harness_ = Harness::StartWith({std::string(root) + "/rules"}, LoadOptions{}, &start_error_).release();
+    // A file of the test's own, named by a rule: hard links and bind mounts of it.
+    watched_ = new ScratchDir();
+    secret_ = watched_->Write("secret", "s");
+    const std::string rule = watched_->Write("watched.yaml", std::string(R"(
+- rule: vigil test watched file read
+  desc: test
+  condition: evt.type in (open, openat, openat2) and evt.rawres >= 0 and fd.name = )") + secret_ + R"(
+  output: watched read (name=%fd.name alias=%fd.alias)
+  priority: WARNING
+)");
+    harness_ = Harness::StartWith({std::string(root) + "/rules", rule}, LoadOptions{}, &start_error_).release();
   }
   static void TearDownTestSuite() {
     delete harness_;
     harness_ = nullptr;
+    delete watched_;
+    watched_ = nullptr;
   }
   void SetUp() override {
     ASSERT_NE(harness_, nullptr) << "harness: " << start_error_;
@@ -73,11 +89,38 @@ class VigilRulesFire : public ::testing::Test {
 
   static Harness* harness_;
   static std::string start_error_;
+  static ScratchDir* watched_;
+  static std::string secret_;
   ScratchDir scratch_;
 };
 
 Harness* VigilRulesFire::harness_ = nullptr;
 std::string VigilRulesFire::start_error_;
+ScratchDir* VigilRulesFire::watched_ = nullptr;
+std::string VigilRulesFire::secret_;
+
+constexpr const char* kWatched = "vigil test watched file read";
+
+// Issue 12, same file by another name: a rule names a file; reading it through a hard link
+// fires that rule with fd.name = the rule's path and fd.alias = the link (the probes report
+// the open although no path pattern allows it: the file's identity is watched).
+TEST_F(VigilRulesFire, HardLinkOfAWatchedFileFiresItsRule) {
+  const std::string link = scratch_.path() + "/innocent.txt";
+  ASSERT_EQ(::link(secret_.c_str(), link.c_str()), 0) << std::strerror(errno);
+  std::string out = ExpectFires("reader", {"read", link}, kWatched);
+  EXPECT_NE(out.find("name=" + secret_ + " alias=" + link), std::string::npos) << out;
+}
+
+TEST_F(VigilRulesFire, BindMountOfAWatchedFileFiresItsRule) {
+  const std::string target = scratch_.Write("mountpoint", "");
+  std::string out = ExpectFires("reader", {"bind-read", secret_, target}, kWatched);
+  EXPECT_NE(out.find("name=" + secret_ + " alias=" + target), std::string::npos) << out;
+}
+
+TEST_F(VigilRulesFire, TheWatchedFileByItsOwnNameHasNoAlias) {
+  std::string out = ExpectFires("reader", {"read", secret_}, kWatched);
+  EXPECT_NE(out.find("name=" + secret_ + " alias=<NA>"), std::string::npos) << out;
+}
 
 TEST_F(VigilRulesFire, TimestompByPathWithUtimensat) {
   std::string out = ExpectFires("stamp", {"timestomp", "utimensat"}, kTimestomp);

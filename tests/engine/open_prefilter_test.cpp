@@ -103,6 +103,21 @@ TEST(OpenPrefilter, OpenByHandleIsAlwaysReportedSoItsRulesNeedNoPattern) {
   EXPECT_EQ(Texts(f.prefixes, false), (std::set<std::string>{"/etc/shadow"}));
 }
 
+TEST(OpenPrefilter, WatchedFilesAreTheExactPathsRulesName) {
+  // Files by identity (hard links, bind mounts): exact paths only, on or off.
+  auto f = Derive(Rule("a", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
+                  Rule("b", std::string(kOpenRead) + " and fd.name in (/etc/sudoers, /root/.ssh/id_rsa)") +
+                  Rule("c", std::string(kOpenRead) + " and fd.name startswith /etc/cron.d/") +
+                  Rule("d", std::string(kOpenRead) + " and not fd.name = /tmp/allowed and fd.name = /etc/gshadow") +
+                  Rule("e", std::string(kOpenRead) + " and fd.name = /etc/cron.d/"));
+  EXPECT_EQ(std::set<std::string>(f.watched_files.begin(), f.watched_files.end()),
+            (std::set<std::string>{"/etc/shadow", "/etc/sudoers", "/root/.ssh/id_rsa", "/etc/gshadow"}));
+  auto off = Derive(Rule("a", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
+                    Rule("greedy", std::string(kOpenRead) + " and fd.name contains secret"));
+  EXPECT_FALSE(off.enabled);
+  EXPECT_EQ(off.watched_files, (std::vector<std::string>{"/etc/shadow"}));
+}
+
 TEST(OpenPrefilter, OffWhenARuleCanMatchAnyPathWithTheReason) {
   auto f = Derive(Rule("fine", std::string(kOpenRead) + " and fd.name = /etc/shadow") +
                   Rule("greedy", std::string(kOpenRead) + " and fd.name contains secret"));

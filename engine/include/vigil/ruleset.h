@@ -64,7 +64,7 @@ class Ruleset {
 
   // The kernel open prefilter these rules allow (open_prefilter.h): the opened paths and
   // modes some active rule can match. Disabled (with the reason) when a rule needs every
-  // open. Cold path.
+  // open. Also lists the files the rules name exactly (watched_files), on or off. Cold path.
   OpenPrefilter DeriveOpenPrefilter() const;
 
   std::size_t rule_count() const;          // active rules
@@ -80,6 +80,7 @@ class Ruleset {
 
  private:
   explicit Ruleset(std::unique_ptr<Impl> impl);
+  OpenPrefilter DerivePathFilter() const;  // DeriveOpenPrefilter without watched_files
   std::unique_ptr<Impl> impl_;
   friend class RulesetBuilder;
   friend class SequenceEngine;

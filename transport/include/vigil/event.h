@@ -104,6 +104,9 @@ struct Event {
   bool file_resolved = false;
   bool path_truncated = false; // that walk stopped early: the name is "<truncated>" + tail
   std::string_view raw_path;   // the caller's string as given (fd.nameraw)
+  // A watched file (one a rule names) opened by another path: that kernel path (fd.alias);
+  // the name argument then holds the watched path (watched_files.h).
+  std::string_view alias_path;
   uint8_t nargs = 0;
   std::array<Arg, kMaxArgs> args{};
   bool has_tuple = false;

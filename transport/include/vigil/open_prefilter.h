@@ -30,6 +30,12 @@ struct OpenPrefilter {
 
   // Why the filter is off ("" when enabled): the rule that needs every open.
   std::string disabled_reason;
+
+  // Files the rules name exactly (`fd.name = /etc/shadow`, `fd.name in (...)`), on or off.
+  // The sensor resolves them to (device, inode) at install: an open of the same file by
+  // another name (a hard link, a bind mount) is always reported and reads as this path in
+  // fd.name (its own kernel path in fd.alias). docs/rules.md, "Same file, another name".
+  std::vector<std::string> watched_files;
 };
 
 }  // namespace vigil

@@ -64,6 +64,14 @@ class Sensor {
   // false and sets *error when the filter does not fit the kernel maps (it stays off).
   bool SetOpenPrefilter(const OpenPrefilter& filter, std::string* error);
 
+  // Files the rules name exactly (OpenPrefilter::watched_files), known by (device, inode):
+  // the probes report any open of them whatever path reached it, and the event's fd.name
+  // reads the rule's path (fd.alias the path used: a hard link, a bind mount). Paths that do
+  // not exist (or are not regular files) are listed in *skipped. False with *error when the
+  // identities do not fit the kernel map (then no file is watched).
+  bool SetWatchedFiles(const std::vector<std::string>& paths, std::vector<std::string>* skipped,
+                       std::string* error);
+
   // Waits up to timeout_ms for events and delivers all available ones. Returns the number
   // of events delivered, or a negative errno on error. Interrupted waits return 0.
   int Poll(int timeout_ms, const std::function<void(const Event&)>& on_event);
