@@ -90,6 +90,19 @@ void OnPublishAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* err, void* c
   natsMsg_Destroy(msg);
 }
 
+// Both publish paths: sets state->subject and state->msg_id for `alert` and returns the
+// publish options naming the message id (the alert's uuid, when it has one).
+jsPubOptions PrepareMessage(NatsSink::State* state, const std::string& subject_template, const Alert& alert) {
+  state->subject = NatsSubject(subject_template, alert);
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  if (alert.has_uuid()) {
+    state->msg_id.assign(alert.uuid.data(), alert.uuid.size());
+    po.MsgId = state->msg_id.c_str();
+  }
+  return po;
+}
+
 }  // namespace
 
 NatsSink::NatsSink(NatsSinkOptions options)
@@ -122,6 +135,10 @@ std::string NatsSink::Connect() noexcept {
   // The QueuedSink retries with its own backoff (and spools meanwhile): no library
   // reconnect loop that would buffer publishes in memory behind our back.
   if (error.empty()) check(natsOptions_SetAllowReconnect(opts, false), "reconnect");
+  // Write each publish to the socket at once: libnats otherwise leaves asynchronous
+  // publishes to its flusher thread, which waits 1 ms for more before writing, and every
+  // batch paid that millisecond before its first acknowledgement could come back.
+  if (error.empty()) check(natsOptions_SetSendAsap(opts, true), "send_asap");
   if (error.empty() && !options_.creds_file.empty()) {
     check(natsOptions_SetUserCredentialsFromFiles(opts, options_.creds_file.c_str(), nullptr), "creds_file");
   }
@@ -207,11 +224,7 @@ std::size_t NatsSink::Write(std::span<const FormattedAlert> records) noexcept {
   }
   std::string failure;
   for (const FormattedAlert& record : records) {
-    state_->subject = NatsSubject(options_.subject, *record.alert);
-    state_->msg_id.assign(record.alert->uuid.data(), record.alert->uuid.size());
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MsgId = state_->msg_id.c_str();
+    jsPubOptions po = PrepareMessage(state_.get(), options_.subject, *record.alert);
     const natsStatus s = js_PublishAsync(state_->js, state_->subject.c_str(), record.text.data(),
                                          static_cast<int>(record.text.size()), &po);
     if (s != NATS_OK) {
@@ -247,14 +260,8 @@ std::size_t NatsSink::Write(std::span<const FormattedAlert> records) noexcept {
 std::size_t NatsSink::WriteSync(std::span<const FormattedAlert> records) noexcept {
   std::size_t delivered = 0;
   for (const FormattedAlert& record : records) {
-    state_->subject = NatsSubject(options_.subject, *record.alert);
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
+    jsPubOptions po = PrepareMessage(state_.get(), options_.subject, *record.alert);
     po.MaxWait = options_.timeout.count();
-    if (record.alert->has_uuid()) {
-      state_->msg_id.assign(record.alert->uuid.data(), record.alert->uuid.size());
-      po.MsgId = state_->msg_id.c_str();
-    }
     jsPubAck* ack = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = js_Publish(&ack, state_->js, state_->subject.c_str(), record.text.data(),

@@ -19,6 +19,17 @@ uint64_t WallNs() {
                                    .count());
 }
 
+// Both worker loops: writes to a closed pipe/socket must fail with EPIPE, not kill the
+// daemon; the thread is named after its sink (vigil-<name>) for ps/top.
+void PrepareWorkerThread(const std::string& sink_name) {
+  sigset_t pipe_only;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
+  const std::string thread_name = ("vigil-" + sink_name).substr(0, 15);
+  pthread_setname_np(pthread_self(), thread_name.c_str());
+}
+
 }  // namespace
 
 QueuedSink::QueuedSink(SinkOptions options, std::unique_ptr<Sink> sink, std::unique_ptr<DiskSpool> spool)
@@ -134,13 +145,7 @@ SinkStats QueuedSink::Stats() const {
 }
 
 void QueuedSink::Run() {
-  // Writes to a closed pipe/socket must fail with EPIPE, not kill the daemon.
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-  const std::string thread_name = ("vigil-" + options_.name).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  PrepareWorkerThread(options_.name);
 
   const std::size_t max_batch = std::max<std::size_t>(1, sink_->max_batch());
   std::vector<std::shared_ptr<const Alert>> batch;
@@ -222,12 +227,7 @@ bool QueuedSink::DeliverFromSpool(std::vector<std::string>* peeked, std::vector<
 }
 
 void QueuedSink::RunSpooled() {
-  sigset_t pipe_only;
-  sigemptyset(&pipe_only);
-  sigaddset(&pipe_only, SIGPIPE);
-  pthread_sigmask(SIG_BLOCK, &pipe_only, nullptr);
-  const std::string thread_name = ("vigil-" + options_.name).substr(0, 15);
-  pthread_setname_np(pthread_self(), thread_name.c_str());
+  PrepareWorkerThread(options_.name);
 
   std::vector<std::shared_ptr<const Alert>> batch;
   std::vector<std::string> peeked;

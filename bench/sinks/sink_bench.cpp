@@ -5,7 +5,8 @@
 //   * disk spool append and replay rates (records/s, MB/s) for Falco-JSON-sized records;
 //   * alert latency (Submit -> receiver acknowledged) p50/p99/max with the spool on and
 //     the receiver healthy, at a steady 1000 alerts/s.
-// Usage: build/bench/sinks/sink_bench [alerts_per_sink=20000]
+// Usage: build/bench/sinks/sink_bench [alerts_per_sink=20000] [sink...]   (default: all four;
+// naming sinks, e.g. `nats`, measures only those and skips the spool rates)
 // (redis-server runs with appendfsync everysec here, Redis's default.)
 #include <algorithm>
 #include <chrono>
@@ -101,7 +102,7 @@ double Percentile(std::vector<uint64_t> v, double p) {
 
 void Throughput(const std::string& kind, int count, const std::string& dir) {
   for (bool spool : {true, false}) {
-    testing::TempDir run;
+    testing::ScratchDir run;
     auto receiver = MakeReceiver(kind, run.path());
     receiver->Start();
     Manager m = Build(kind, *receiver, run.path() + "/spool", spool);
@@ -124,7 +125,7 @@ void Throughput(const std::string& kind, int count, const std::string& dir) {
 }
 
 void Latency(const std::string& kind, int rate, double seconds, bool spool) {
-  testing::TempDir run;
+  testing::ScratchDir run;
   auto receiver = MakeReceiver(kind, run.path());
   receiver->Start();
   Manager m = Build(kind, *receiver, run.path() + "/spool", spool);
@@ -147,7 +148,7 @@ void Latency(const std::string& kind, int rate, double seconds, bool spool) {
 }
 
 void SpoolRates(int count) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   std::string error;
   auto spool = DiskSpool::Open({.dir = dir.path(), .max_bytes = 1ull << 30}, &error);
   Alert alert = testing::SampleAlert();
@@ -179,9 +180,13 @@ void SpoolRates(int count) {
 int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
   const int count = argc > 1 ? std::atoi(argv[1]) : 20000;
-  vigil::SpoolRates(200000);
-  for (const char* kind : {"http", "syslog", "redis", "nats"}) vigil::Throughput(kind, count, "");
-  for (const char* kind : {"http", "syslog", "redis", "nats"}) {
+  std::vector<std::string> kinds(argv + std::min(argc, 2), argv + argc);
+  if (kinds.empty()) {
+    kinds = {"http", "syslog", "redis", "nats"};
+    vigil::SpoolRates(200000);
+  }
+  for (const auto& kind : kinds) vigil::Throughput(kind, count, "");
+  for (const auto& kind : kinds) {
     vigil::Latency(kind, 1000, 5.0, true);
     vigil::Latency(kind, 1000, 5.0, false);
   }

@@ -109,7 +109,7 @@ TEST(OutputsConfig, ProgramCommandAsAStringRunsThroughTheShell) {
 }
 
 TEST(OutputsConfig, CreatesWorkingSinksFromYaml) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string yaml = "outputs:\n"
                            "  min_priority: warning\n"
                            "  stdout: {enabled: false}\n"

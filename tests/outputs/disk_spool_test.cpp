@@ -18,7 +18,7 @@
 namespace vigil {
 namespace {
 
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::WaitFor;
 
 std::unique_ptr<DiskSpool> OpenSpool(const std::string& dir, uint64_t max_bytes = 1 << 20,
@@ -51,7 +51,7 @@ std::vector<std::string> SegmentFiles(const std::string& dir) {
 }
 
 TEST(DiskSpool, DeliversInOrderAcrossSegments) {
-  TempDir dir;
+  ScratchDir dir;
   auto spool = OpenSpool(dir.path(), 1 << 20, 4096);
   std::string error;
   for (int i = 0; i < 200; ++i) ASSERT_TRUE(spool->Append(Payload(i), 1000 + i, &error)) << error;
@@ -74,7 +74,7 @@ TEST(DiskSpool, DeliversInOrderAcrossSegments) {
 }
 
 TEST(DiskSpool, SurvivesReopenWithCursor) {
-  TempDir dir;
+  ScratchDir dir;
   std::string error;
   {
     auto spool = OpenSpool(dir.path(), 1 << 20, 4096);
@@ -92,7 +92,7 @@ TEST(DiskSpool, SurvivesReopenWithCursor) {
 }
 
 TEST(DiskSpool, CapDropsOldestAndCounts) {
-  TempDir dir;
+  ScratchDir dir;
   auto spool = OpenSpool(dir.path(), 64 << 10, 8 << 10);
   std::string error;
   for (int i = 0; i < 2000; ++i) ASSERT_TRUE(spool->Append(Payload(i), 1, &error)) << error;
@@ -107,7 +107,7 @@ TEST(DiskSpool, CapDropsOldestAndCounts) {
 }
 
 TEST(DiskSpool, TornTailAndFlippedBitsAreSkippedAndCounted) {
-  TempDir dir;
+  ScratchDir dir;
   std::string error;
   {
     auto spool = OpenSpool(dir.path());
@@ -141,7 +141,7 @@ TEST(DiskSpool, TornTailAndFlippedBitsAreSkippedAndCounted) {
 }
 
 TEST(DiskSpool, OneProcessPerDirectory) {
-  TempDir dir;
+  ScratchDir dir;
   auto spool = OpenSpool(dir.path());
   std::string error;
   EXPECT_EQ(DiskSpool::Open({.dir = dir.path()}, &error), nullptr);
@@ -209,7 +209,7 @@ class FlakySink final : public Sink {
 };
 
 TEST(QueuedSinkSpool, RetriesAFailingSinkAndKeepsOrderAndUuid) {
-  TempDir dir;
+  ScratchDir dir;
   OutputManager manager({});
   auto sink = std::make_unique<FlakySink>(3);
   FlakySink* flaky = sink.get();
@@ -235,7 +235,7 @@ TEST(QueuedSinkSpool, RetriesAFailingSinkAndKeepsOrderAndUuid) {
 }
 
 TEST(QueuedSinkSpool, StopKeepsUndeliveredAlertsForTheNextRun) {
-  TempDir dir;
+  ScratchDir dir;
   {
     OutputManager manager({});
     manager.AddSink({.name = "down", .format = OutputFormat::kText}, std::make_unique<FlakySink>(1 << 30),
@@ -264,7 +264,7 @@ namespace {
 // A reload builds the new outputs while the old ones still hold the spool: the new sink
 // opens it once the old one closed, and delivers what the old one left, before its own.
 TEST(QueuedSinkSpool, ReloadHandsTheSpoolOverToTheNewOutputs) {
-  TempDir dir;
+  ScratchDir dir;
   OutputsConfig config;
   config.stdout_sink.enabled = false;
   config.spool.dir = dir.path();

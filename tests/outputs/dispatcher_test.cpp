@@ -219,7 +219,7 @@ TEST(StdoutSink, WritesOneLinePerAlertToItsFd) {
 }
 
 TEST(FileSink, AppendsJsonLinesAndReopensAfterRename) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string path = dir.File("alerts.jsonl");
   auto file = std::make_unique<FileSink>(FileSinkOptions{.path = path});
   ASSERT_EQ(file->Open(), "");
@@ -243,7 +243,7 @@ TEST(FileSink, AppendsJsonLinesAndReopensAfterRename) {
 }
 
 TEST(FileSink, CountsFailuresWhenTheFileCannotBeWritten) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string path = dir.File("missing-dir/alerts.jsonl");
   auto file = std::make_unique<FileSink>(FileSinkOptions{.path = path});
   EXPECT_NE(file->Open().find("No such file or directory"), std::string::npos);
@@ -260,7 +260,7 @@ TEST(FileSink, CountsFailuresWhenTheFileCannotBeWritten) {
 }
 
 TEST(FileSink, AFileEndingInATornLineGetsTheNextRecordOnANewLine) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string path = dir.File("alerts.jsonl");
   {
     // What a write cut short by a full disk (or a crash mid-write) leaves behind.

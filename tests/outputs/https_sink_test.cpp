@@ -102,7 +102,7 @@ Delivery PostOne(HttpSinkOptions options) {
 }
 
 TEST(HttpSink, VerifiesTheServerCertificateUnlessInsecure) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string cert = dir.File("cert.pem");
   ASSERT_TRUE(MakeSelfSignedCert(cert, dir.File("key.pem")));
   HttpsServer server(cert, dir.File("key.pem"));

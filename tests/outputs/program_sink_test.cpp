@@ -38,7 +38,7 @@ int LiveChildrenMentioning(const std::string& marker) {
 }
 
 TEST(ProgramSink, PipesAlertsToAProgramWithoutAShell) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   // Shell metacharacters stay literal: no shell interprets the argv. (bs= makes dd
   // write each read at once instead of collecting 512-byte output blocks.)
   const std::string path = dir.File("out;echo $HOME.txt");
@@ -59,7 +59,7 @@ TEST(ProgramSink, PipesAlertsToAProgramWithoutAShell) {
 }
 
 TEST(ProgramSink, RestartsTheProgramAfterItExits) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string path = dir.File("out.txt");
   ProgramSinkOptions options;
   // Each instance takes exactly one line and exits: every later line proves a restart.

@@ -137,7 +137,7 @@ TEST(SyslogSink, FramesRfc5424OverTcpWithOctetCounting) {
 }
 
 TEST(SyslogSink, WritesGlibcStyleLinesToTheLocalDatagramSocket) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string path = dir.File("log.sock");
   UniqueFd receiver = BindUnix(path, SOCK_DGRAM);
   SyslogSinkOptions options;
@@ -155,7 +155,7 @@ TEST(SyslogSink, WritesGlibcStyleLinesToTheLocalDatagramSocket) {
 }
 
 TEST(SyslogSink, CountsFailuresWhenNobodyListens) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   SyslogSinkOptions options;
   options.transport = SyslogSinkOptions::Transport::kLocal;
   options.local_path = dir.File("nobody.sock");
@@ -182,7 +182,7 @@ class LogCapture {
 
 TEST(SyslogSink, LogsFailuresWithTheReasonRateLimited) {
   LogCapture capture;
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   SyslogSinkOptions options;
   options.transport = SyslogSinkOptions::Transport::kLocal;
   options.local_path = dir.File("nobody.sock");
@@ -224,7 +224,7 @@ TEST(SyslogSink, ParsesFacilitiesAndTransports) {
 }
 
 TEST(UnixSocketSink, StreamsLinesAndReconnectsAfterThePeerCloses) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   const std::string path = dir.File("alerts.sock");
   UniqueFd listener = BindUnix(path, SOCK_STREAM);
   ASSERT_EQ(::listen(listener.get(), 4), 0);
@@ -252,7 +252,7 @@ TEST(UnixSocketSink, StreamsLinesAndReconnectsAfterThePeerCloses) {
 }
 
 TEST(UnixSocketSink, CountsFailuresWhileTheListenerIsAbsent) {
-  testing::TempDir dir;
+  testing::ScratchDir dir;
   QueuedSink sink({.name = "unix_socket"}, std::make_unique<UnixSocketSink>(
                                                UnixSocketSinkOptions{.path = dir.File("absent.sock")}));
   for (int i = 0; i < 3; ++i) sink.Submit(std::make_shared<const Alert>(SampleAlert()));

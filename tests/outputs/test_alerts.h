@@ -56,18 +56,18 @@ inline Alert SampleAlert(std::string output = "Shell spawned (user=root proc=bas
 }
 
 // A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
+class ScratchDir {
  public:
-  TempDir() {
+  ScratchDir() {
     std::string tmpl = "/tmp/vigil-outputs-test-XXXXXX";
     path_ = mkdtemp(tmpl.data());
   }
-  ~TempDir() {
+  ~ScratchDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
   std::string File(const std::string& name) const { return path_ + "/" + name; }
   const std::string& path() const { return path_; }
 
