@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compiled_rule.h"
+#include "condition_specialize.h"
 #include "vigil/ruleset.h"
 
 namespace vigil {
@@ -78,10 +79,10 @@ std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const Proce
     ctx.set_memo(&memo);
   }
   std::size_t matches = 0;
-  for (const CompiledRule* rule : bucket) {
-    if (!rule->condition->Eval(ctx)) continue;
+  for (const TypedRule& tr : bucket) {
+    if (!tr.condition->Eval(ctx)) continue;
     ++matches;
-    on_match(*rule, ctx);
+    on_match(*tr.rule, ctx);
     if (impl.mode == MatchMode::kFirst) break;
   }
   return matches;
@@ -134,6 +135,39 @@ std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table,
   return EvaluateImpl(*impl_, ev, table, containers, [](const CompiledRule&, EvalContext&) {});
 }
 
+std::size_t Ruleset::SpecialisationMismatches(const Event& ev, const ProcessTable& table) const {
+  const auto t = static_cast<std::size_t>(ev.type);
+  if (t >= kEventTypeCount) return 0;
+  std::size_t bad = 0;
+  auto check = [&](const CondNode& original, const CondNode* specialised) {
+    EvalContext a(ev, table, impl_->users.get(), impl_->hostname);
+    EvalContext b(ev, table, impl_->users.get(), impl_->hostname);
+    const bool want = original.Eval(a);
+    const bool got = specialised ? specialised->Eval(b) : false;  // absent: folded to false
+    bad += want != got ? 1 : 0;
+  };
+  for (const auto& r : impl_->rules) {
+    if (!r->active || !r->types.test(t)) continue;
+    const CondNode* spec = nullptr;
+    for (const TypedRule& tr : impl_->by_type[t])
+      if (tr.rule == r.get()) spec = tr.condition.get();
+    check(*r->condition, spec);
+  }
+  for (uint32_t i = 0; i < impl_->sequences.size(); ++i) {
+    const CompiledSequence& d = *impl_->sequences[i];
+    if (!d.active) continue;
+    auto find = [&](int32_t step) -> const CondNode* {
+      for (const TypedStep& ts : impl_->steps_by_type[t])
+        if (ts.seq == i && ts.step == step) return ts.condition.get();
+      return nullptr;
+    };
+    if (d.until && d.until_types.test(t)) check(*d.until, find(-1));
+    for (std::size_t j = 0; j < d.steps.size(); ++j)
+      if (d.steps[j].types.test(t)) check(*d.steps[j].condition, find(static_cast<int32_t>(j)));
+  }
+  return bad;
+}
+
 std::bitset<kEventTypeCount> Ruleset::InterestingEventTypes() const { return impl_->interesting; }
 std::size_t Ruleset::rule_count() const { return impl_->active; }
 std::size_t Ruleset::sequence_count() const {
@@ -166,17 +200,42 @@ std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Im
   impl->active = 0;
   impl->interesting.reset();
   for (auto& b : impl->by_type) b.clear();
+  for (auto& b : impl->steps_by_type) b.clear();
   for (const auto& r : impl->rules) {
     if (!r->active) continue;
     ++impl->active;
     impl->interesting |= r->types;
-    for (std::size_t t = 0; t < kEventTypeCount; ++t)
-      if (r->types.test(t)) impl->by_type[t].push_back(r.get());
   }
   for (const auto& s : impl->sequences) {
     if (!s->active) continue;
     for (const auto& st : s->steps) impl->interesting |= st.types;
     impl->interesting |= s->until_types;
+  }
+  // Each rule and step specialised for each event type it can match: evt.type tests folded,
+  // dead branches gone, cheap operands first. A rule whose specialisation is `false` (its
+  // evt.type inference was coarser than its branches) leaves the bucket.
+  for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+    TypeSpecializer spec(t);
+    for (const auto& r : impl->rules) {
+      if (!r->active || !r->types.test(t)) continue;
+      CondNodePtr c = spec.Specialize(r->condition);
+      if (IsConst(*c, false)) continue;
+      impl->by_type[t].push_back(TypedRule{r.get(), std::move(c)});
+    }
+    for (uint32_t i = 0; i < impl->sequences.size(); ++i) {
+      const CompiledSequence& d = *impl->sequences[i];
+      if (!d.active) continue;
+      if (d.until && d.until_types.test(t)) {
+        CondNodePtr c = spec.Specialize(d.until);
+        if (!IsConst(*c, false)) impl->steps_by_type[t].push_back(TypedStep{i, -1, std::move(c)});
+      }
+      for (std::size_t j = d.steps.size(); j-- > 0;) {
+        if (!d.steps[j].types.test(t)) continue;
+        CondNodePtr c = spec.Specialize(d.steps[j].condition);
+        if (IsConst(*c, false)) continue;
+        impl->steps_by_type[t].push_back(TypedStep{i, static_cast<int32_t>(j), std::move(c)});
+      }
+    }
   }
   return std::shared_ptr<const Ruleset>(new Ruleset(std::move(impl)));
 }

@@ -72,6 +72,12 @@ class Ruleset {
   std::size_t sequence_count() const;      // active sequences
   std::vector<SequenceInfo> sequences() const;  // every compiled sequence, load order
 
+  // Self-check (tests): evaluates, on `ev`, every active rule's and sequence step's condition
+  // as compiled and as specialised for ev's event type (what Evaluate and the sequence
+  // engine run), without memo; returns how many disagree (0 when the specialisation is
+  // right; `%stepN` comparisons are evaluated as the prefilter, without captures). Cold path.
+  std::size_t SpecialisationMismatches(const Event& ev, const ProcessTable& table) const;
+
   std::vector<RuleInfo> rules() const;     // every compiled rule, active or not, load order
   MatchMode mode() const;
   const std::string& hostname() const;
