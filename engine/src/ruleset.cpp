@@ -46,13 +46,15 @@ Alert MakeAlert(const CompiledRule& rule, EvalContext& ctx, const std::string& h
   return a;
 }
 
-template <typename OnMatch>
+// `seq` (optional): the sequence engine to run in the same context after the rules.
+template <typename OnMatch, typename OnSequences>
 std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const ProcessTable& table,
-                         const ContainerStore* containers, OnMatch&& on_match) {
+                         const ContainerStore* containers, OnMatch&& on_match, bool with_sequences,
+                         OnSequences&& on_sequences) {
   auto t = static_cast<std::size_t>(ev.type);
   if (t >= kEventTypeCount) return 0;
   const auto& bucket = impl.by_type[t];
-  if (bucket.empty()) return 0;
+  if (bucket.empty() && !with_sequences) return 0;
   if (impl.users) impl.users->MaybeRefresh();
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
   ctx.set_containers(containers);
@@ -85,8 +87,13 @@ std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const Proce
     on_match(*tr.rule, ctx);
     if (impl.mode == MatchMode::kFirst) break;
   }
+  if (with_sequences) matches += on_sequences(ctx);
   return matches;
 }
+
+struct NoSequences {
+  std::size_t operator()(EvalContext&) const { return 0; }
+};
 
 }  // namespace
 
@@ -124,15 +131,29 @@ Ruleset::~Ruleset() = default;
 std::size_t Ruleset::Evaluate(const Event& ev, const ProcessTable& table,
                               const std::function<void(const Alert&)>& on_match,
                               const ContainerStore* containers) const {
-  return EvaluateImpl(*impl_, ev, table, containers, [&](const CompiledRule& rule, EvalContext& ctx) {
+  return Evaluate(ev, table, on_match, containers, nullptr);
+}
+
+std::size_t Ruleset::Evaluate(const Event& ev, const ProcessTable& table,
+                              const std::function<void(const Alert&)>& on_match,
+                              const ContainerStore* containers, SequenceEngine* sequences) const {
+  auto rule_alert = [&](const CompiledRule& rule, EvalContext& ctx) {
     Alert a = MakeAlert(rule, ctx, impl_->hostname);
     if (on_match) on_match(a);
-  });
+  };
+  if (sequences && !sequences->Uses(*this)) {  // another ruleset's sequences: separately
+    std::size_t n = EvaluateImpl(*impl_, ev, table, containers, rule_alert, false, NoSequences{});
+    return n + sequences->Process(ev, table, on_match);
+  }
+  const bool with = sequences && sequences->Begin(ev);
+  return EvaluateImpl(*impl_, ev, table, containers, rule_alert, with,
+                      [&](EvalContext& ctx) { return sequences->Run(ctx, on_match); });
 }
 
 std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table,
                                   const ContainerStore* containers) const {
-  return EvaluateImpl(*impl_, ev, table, containers, [](const CompiledRule&, EvalContext&) {});
+  return EvaluateImpl(*impl_, ev, table, containers, [](const CompiledRule&, EvalContext&) {}, false,
+                      NoSequences{});
 }
 
 std::size_t Ruleset::SpecialisationMismatches(const Event& ev, const ProcessTable& table) const {

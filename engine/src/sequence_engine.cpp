@@ -346,16 +346,22 @@ void SequenceEngine::SetRuleset(std::shared_ptr<const Ruleset> ruleset) {
   s.ruleset = std::move(ruleset);
 }
 
-std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
-                                    const std::function<void(const Alert&)>& on_alert) {
+bool SequenceEngine::Begin(const Event& ev) {
   State& s = *st_;
   const auto t = static_cast<std::size_t>(ev.type);
-  if (t >= kEventTypeCount) return 0;
+  if (t >= kEventTypeCount || !s.ruleset) return false;
   if (ev.ts_ns > s.now) s.now = ev.ts_ns;
   if ((++s.events & 1023) == 0)
     for (auto& sr : s.seqs) s.Expire(*sr);
-  const auto& bucket = s.by_type[t];
-  if (bucket.empty()) return 0;
+  return !s.by_type[t].empty();
+}
+
+bool SequenceEngine::Uses(const Ruleset& ruleset) const { return st_->ruleset.get() == &ruleset; }
+
+std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
+                                    const std::function<void(const Alert&)>& on_alert) {
+  if (!Begin(ev)) return 0;
+  State& s = *st_;
   const Ruleset::Impl& impl = *s.ruleset->impl_;
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
   if (++s.memo.current == 0) {
@@ -363,6 +369,12 @@ std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
     s.memo.current = 1;
   }
   ctx.set_memo(&s.memo);
+  return Run(ctx, on_alert);
+}
+
+std::size_t SequenceEngine::Run(EvalContext& ctx, const std::function<void(const Alert&)>& on_alert) {
+  State& s = *st_;
+  const auto& bucket = s.by_type[static_cast<std::size_t>(ctx.ev().type)];
   std::size_t alerts = 0;
   for (const Entry& e : bucket) {
     SeqRuntime& sr = *s.seqs[e.seq];

@@ -54,6 +54,14 @@ class Ruleset {
   std::size_t Evaluate(const Event& ev, const ProcessTable& table,
                        const std::function<void(const Alert&)>& on_match,
                        const ContainerStore* containers = nullptr) const;
+  // The daemon's path: the rules, then `sequences` (which must have been given this ruleset;
+  // otherwise it is fed separately, as by SequenceEngine::Process) in the same per-event
+  // context, so the process/fd lookups and shared macro results are computed once. Rule
+  // alerts come first, then sequence alerts, all through on_match; returns their number.
+  // Sequence steps see container metadata from `containers` like rules do.
+  std::size_t Evaluate(const Event& ev, const ProcessTable& table,
+                       const std::function<void(const Alert&)>& on_match,
+                       const ContainerStore* containers, SequenceEngine* sequences) const;
   // Counts matching rules without building alerts (benchmarks, tests); never allocates.
   std::size_t CountMatches(const Event& ev, const ProcessTable& table,
                            const ContainerStore* containers = nullptr) const;
