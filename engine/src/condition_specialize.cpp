@@ -81,7 +81,42 @@ unsigned EstimatedCost(const CondNode& node) {
   return 3;
 }
 
+bool TypeSpecializer::Typed(const CondNode& node) {
+  switch (node.kind) {
+    case CondNode::Kind::kEvtType: return true;
+    case CondNode::Kind::kConst:
+    case CondNode::Kind::kCheck: return false;
+    default: break;
+  }
+  auto it = shared_->typed.find(&node);
+  if (it != shared_->typed.end()) return it->second;
+  bool typed = false;
+  switch (node.kind) {
+    case CondNode::Kind::kNot: typed = Typed(*static_cast<const NotNode&>(node).child); break;
+    case CondNode::Kind::kMemo: typed = Typed(*static_cast<const MemoNode&>(node).body); break;
+    case CondNode::Kind::kAnd:
+      for (const auto& c : static_cast<const AndNode&>(node).children) typed = typed || Typed(*c);
+      break;
+    case CondNode::Kind::kOr:
+      for (const auto& c : static_cast<const OrNode&>(node).children) typed = typed || Typed(*c);
+      break;
+    default: break;
+  }
+  shared_->typed.emplace(&node, typed);
+  return typed;
+}
+
 CondNodePtr TypeSpecializer::Specialize(const CondNodePtr& node) {
+  if (node->kind == CondNode::Kind::kCheck || node->kind == CondNode::Kind::kConst) return node;
+  if (Typed(*node)) return SpecializeNode(node);
+  auto it = shared_->untyped.find(node.get());
+  if (it != shared_->untyped.end()) return it->second;
+  CondNodePtr out = SpecializeNode(node);
+  shared_->untyped.emplace(node.get(), out);
+  return out;
+}
+
+CondNodePtr TypeSpecializer::SpecializeNode(const CondNodePtr& node) {
   switch (node->kind) {
     case CondNode::Kind::kConst:
     case CondNode::Kind::kCheck:
@@ -131,9 +166,12 @@ CondNodePtr TypeSpecializer::Specialize(const CondNodePtr& node) {
       if (out.empty()) return Const(is_and);
       if (out.size() == 1) return out.front();
       // Cheapest first; equal costs keep the author's order.
-      std::stable_sort(out.begin(), out.end(), [](const CondNodePtr& a, const CondNodePtr& b) {
-        return EstimatedCost(*a) < EstimatedCost(*b);
-      });
+      std::vector<std::pair<unsigned, CondNodePtr>> costed;
+      costed.reserve(out.size());
+      for (auto& c : out) costed.emplace_back(EstimatedCost(*c), std::move(c));
+      std::stable_sort(costed.begin(), costed.end(),
+                       [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::move(costed[i].second);
       if (is_and) {
         auto n = std::make_shared<AndNode>();
         n->children = std::move(out);

@@ -17,15 +17,26 @@
 
 namespace vigil {
 
+// Shared by the TypeSpecializers of one ruleset: a sub-tree without an evt.type test
+// specialises the same way for every type, so it is done once (a huge condition without
+// evt.type is sorted once, not once per event type).
+struct SpecializeShared {
+  std::unordered_map<const CondNode*, bool> typed;            // sub-tree tests evt.type
+  std::unordered_map<const CondNode*, CondNodePtr> untyped;   // results for type-free sub-trees
+};
+
 class TypeSpecializer {
  public:
-  explicit TypeSpecializer(std::size_t type) : type_(type) {}
+  TypeSpecializer(std::size_t type, SpecializeShared* shared) : type_(type), shared_(shared) {}
   // The specialisation of `node` for events of this type. Shared sub-trees (memo bodies)
   // are specialised once per TypeSpecializer.
   CondNodePtr Specialize(const CondNodePtr& node);
 
  private:
+  bool Typed(const CondNode& node);
+  CondNodePtr SpecializeNode(const CondNodePtr& node);
   std::size_t type_;
+  SpecializeShared* shared_;
   std::unordered_map<const CondNode*, CondNodePtr> memos_;  // original memo node body -> result
 };
 

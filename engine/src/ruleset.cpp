@@ -235,8 +235,9 @@ std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Im
   // Each rule and step specialised for each event type it can match: evt.type tests folded,
   // dead branches gone, cheap operands first. A rule whose specialisation is `false` (its
   // evt.type inference was coarser than its branches) leaves the bucket.
+  SpecializeShared shared;
   for (std::size_t t = 0; t < kEventTypeCount; ++t) {
-    TypeSpecializer spec(t);
+    TypeSpecializer spec(t, &shared);
     for (const auto& r : impl->rules) {
       if (!r->active || !r->types.test(t)) continue;
       CondNodePtr c = spec.Specialize(r->condition);
