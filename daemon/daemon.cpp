@@ -434,8 +434,7 @@ int Daemon::Run() {
   ContainerStore* const containers = s.containers.get();
   // Evaluates a held event against the state copied when it was held.
   auto eval_held = [&](const Event& ev, const ProcessTable& table) {
-    s.ruleset->Evaluate(ev, table, on_alert, containers);
-    s.sequences.Process(ev, table, on_alert);
+    s.ruleset->Evaluate(ev, table, on_alert, containers, &s.sequences);
   };
   auto account = [&](const ContainerHold::Released& r) {
     s.metrics.container_holds_with_metadata.fetch_add(r.with_metadata, std::memory_order_relaxed);
@@ -496,8 +495,7 @@ int Daemon::Run() {
     }
     const bool timed = ++eval_sample == kEvalSampleEvery;
     const auto t0 = timed ? Clock::now() : Clock::time_point{};
-    s.ruleset->Evaluate(ev, s.table, on_alert, containers);
-    s.sequences.Process(ev, s.table, on_alert);
+    s.ruleset->Evaluate(ev, s.table, on_alert, containers, &s.sequences);
     if (timed) {
       eval_sample = 0;
       auto ns = static_cast<uint64_t>(

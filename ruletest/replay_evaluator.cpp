@@ -74,8 +74,7 @@ std::size_t ReplayEvaluator::Feed(const ParsedEvent& parsed, const AlertCallback
   table_.Apply(parsed.event);
   ++stats_.events;
   if (!ruleset_) return 0;
-  std::size_t n = ruleset_->Evaluate(parsed.event, table_, on_alert);
-  n += sequences_.Process(parsed.event, table_, on_alert);
+  const std::size_t n = ruleset_->Evaluate(parsed.event, table_, on_alert, nullptr, &sequences_);
   stats_.alerts += n;
   return n;
 }

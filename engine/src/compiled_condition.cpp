@@ -184,6 +184,7 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
       return regex && RE2::FullMatch(re2::StringPiece(s.data(), s.size()), *regex);
     case CmpOp::kIn:
     case CmpOp::kIntersects:
+      if (!(len_mask & LenBit(s.size()))) return false;
       if (small_set) {
         for (const auto& o : operands)
           if (o.str.size() == s.size() && std::memcmp(o.str.data(), s.data(), s.size()) == 0) return true;
@@ -191,12 +192,14 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
       }
       return str_set.count(s) != 0;
     case CmpOp::kPmatch: {
-      // Any directory prefix of s (or s itself) in the set.
-      if (prefix_set.count(s)) return true;
+      // Any directory prefix of s (or s itself) in the set; only lengths some operand has
+      // are looked up.
+      if ((len_mask & LenBit(s.size())) && prefix_set.count(s)) return true;
       for (std::size_t i = s.size(); i > 0; --i) {
         if (s[i - 1] == '/') {
           std::string_view pre = s.substr(0, i - 1);
-          if (prefix_set.count(pre.empty() ? std::string_view("/") : pre)) return true;
+          if (pre.empty()) pre = std::string_view("/");
+          if ((len_mask & LenBit(pre.size())) && prefix_set.count(pre)) return true;
         }
       }
       return false;

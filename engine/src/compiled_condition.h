@@ -105,6 +105,10 @@ class CheckNode final : public CondNode {
   std::vector<Operand> operands;   // 1 for binary ops, n for lists
   std::unordered_set<std::string_view> str_set;  // `in`/`intersects` (views into operands)
   bool small_set = false;          // few values: linear scan beats hashing
+  // `in`/`intersects`/`pmatch`: lengths of the operands (bit min(len, 63)), so that a value
+  // (or a directory prefix) of a length no operand has is rejected without hashing it.
+  uint64_t len_mask = ~uint64_t{0};
+  static constexpr uint64_t LenBit(std::size_t len) noexcept { return uint64_t{1} << (len < 63 ? len : 63); }
   std::unordered_set<int64_t> num_set;
   std::unordered_set<std::string_view> prefix_set;  // pmatch: normalised directory prefixes
   std::unique_ptr<RE2> regex;

@@ -34,10 +34,25 @@ struct CompiledRule {
   bool active = false;
 };
 
+// A rule or sequence step as evaluated on one event type: its condition specialised for
+// that type (condition_specialize.h).
+struct TypedRule {
+  const CompiledRule* rule = nullptr;
+  CondNodePtr condition;
+};
+struct TypedStep {
+  uint32_t seq = 0;   // index into Ruleset::Impl::sequences
+  int32_t step = 0;   // -1: the sequence's `until`
+  CondNodePtr condition;
+};
+
 struct Ruleset::Impl {
   std::vector<std::unique_ptr<CompiledRule>> rules;  // load order
   std::vector<std::unique_ptr<CompiledSequence>> sequences;  // load order
-  std::array<std::vector<const CompiledRule*>, kEventTypeCount> by_type;  // incl. any-type rules
+  std::array<std::vector<TypedRule>, kEventTypeCount> by_type;  // incl. any-type rules
+  // Active sequences' steps and `until`s by event type; per sequence, `until` first, then
+  // later steps before earlier ones (one event never advances a partial match twice).
+  std::array<std::vector<TypedStep>, kEventTypeCount> steps_by_type;
   EventTypeSet interesting;
   MatchMode mode = MatchMode::kAll;
   std::string hostname;

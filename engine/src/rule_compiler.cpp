@@ -445,6 +445,10 @@ CondNodePtr RuleCompiler::CompileCheckRaw(const ConditionAst& ast, const Scope& 
       else n->str_set.insert(o.str);
     }
     n->small_set = n->operands.size() <= 6;
+    if (op == CmpOp::kIn || op == CmpOp::kIntersects || op == CmpOp::kPmatch) {
+      n->len_mask = 0;
+      for (const auto& o : n->operands) n->len_mask |= CheckNode::LenBit(o.str.size());
+    }
   }
   *memo_key = MemoKey(field, ast.op, values);
   n->field = std::move(field);

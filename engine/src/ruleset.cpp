@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compiled_rule.h"
+#include "condition_specialize.h"
 #include "vigil/ruleset.h"
 
 namespace vigil {
@@ -45,13 +46,15 @@ Alert MakeAlert(const CompiledRule& rule, EvalContext& ctx, const std::string& h
   return a;
 }
 
-template <typename OnMatch>
+// `seq` (optional): the sequence engine to run in the same context after the rules.
+template <typename OnMatch, typename OnSequences>
 std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const ProcessTable& table,
-                         const ContainerStore* containers, OnMatch&& on_match) {
+                         const ContainerStore* containers, OnMatch&& on_match, bool with_sequences,
+                         OnSequences&& on_sequences) {
   auto t = static_cast<std::size_t>(ev.type);
   if (t >= kEventTypeCount) return 0;
   const auto& bucket = impl.by_type[t];
-  if (bucket.empty()) return 0;
+  if (bucket.empty() && !with_sequences) return 0;
   if (impl.users) impl.users->MaybeRefresh();
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
   ctx.set_containers(containers);
@@ -78,14 +81,19 @@ std::size_t EvaluateImpl(const Ruleset::Impl& impl, const Event& ev, const Proce
     ctx.set_memo(&memo);
   }
   std::size_t matches = 0;
-  for (const CompiledRule* rule : bucket) {
-    if (!rule->condition->Eval(ctx)) continue;
+  for (const TypedRule& tr : bucket) {
+    if (!tr.condition->Eval(ctx)) continue;
     ++matches;
-    on_match(*rule, ctx);
+    on_match(*tr.rule, ctx);
     if (impl.mode == MatchMode::kFirst) break;
   }
+  if (with_sequences) matches += on_sequences(ctx);
   return matches;
 }
+
+struct NoSequences {
+  std::size_t operator()(EvalContext&) const { return 0; }
+};
 
 }  // namespace
 
@@ -123,15 +131,62 @@ Ruleset::~Ruleset() = default;
 std::size_t Ruleset::Evaluate(const Event& ev, const ProcessTable& table,
                               const std::function<void(const Alert&)>& on_match,
                               const ContainerStore* containers) const {
-  return EvaluateImpl(*impl_, ev, table, containers, [&](const CompiledRule& rule, EvalContext& ctx) {
+  return Evaluate(ev, table, on_match, containers, nullptr);
+}
+
+std::size_t Ruleset::Evaluate(const Event& ev, const ProcessTable& table,
+                              const std::function<void(const Alert&)>& on_match,
+                              const ContainerStore* containers, SequenceEngine* sequences) const {
+  auto rule_alert = [&](const CompiledRule& rule, EvalContext& ctx) {
     Alert a = MakeAlert(rule, ctx, impl_->hostname);
     if (on_match) on_match(a);
-  });
+  };
+  if (sequences && !sequences->Uses(*this)) {  // another ruleset's sequences: separately
+    std::size_t n = EvaluateImpl(*impl_, ev, table, containers, rule_alert, false, NoSequences{});
+    return n + sequences->Process(ev, table, on_match);
+  }
+  const bool with = sequences && sequences->Begin(ev);
+  return EvaluateImpl(*impl_, ev, table, containers, rule_alert, with,
+                      [&](EvalContext& ctx) { return sequences->Run(ctx, on_match); });
 }
 
 std::size_t Ruleset::CountMatches(const Event& ev, const ProcessTable& table,
                                   const ContainerStore* containers) const {
-  return EvaluateImpl(*impl_, ev, table, containers, [](const CompiledRule&, EvalContext&) {});
+  return EvaluateImpl(*impl_, ev, table, containers, [](const CompiledRule&, EvalContext&) {}, false,
+                      NoSequences{});
+}
+
+std::size_t Ruleset::SpecialisationMismatches(const Event& ev, const ProcessTable& table) const {
+  const auto t = static_cast<std::size_t>(ev.type);
+  if (t >= kEventTypeCount) return 0;
+  std::size_t bad = 0;
+  auto check = [&](const CondNode& original, const CondNode* specialised) {
+    EvalContext a(ev, table, impl_->users.get(), impl_->hostname);
+    EvalContext b(ev, table, impl_->users.get(), impl_->hostname);
+    const bool want = original.Eval(a);
+    const bool got = specialised ? specialised->Eval(b) : false;  // absent: folded to false
+    bad += want != got ? 1 : 0;
+  };
+  for (const auto& r : impl_->rules) {
+    if (!r->active || !r->types.test(t)) continue;
+    const CondNode* spec = nullptr;
+    for (const TypedRule& tr : impl_->by_type[t])
+      if (tr.rule == r.get()) spec = tr.condition.get();
+    check(*r->condition, spec);
+  }
+  for (uint32_t i = 0; i < impl_->sequences.size(); ++i) {
+    const CompiledSequence& d = *impl_->sequences[i];
+    if (!d.active) continue;
+    auto find = [&](int32_t step) -> const CondNode* {
+      for (const TypedStep& ts : impl_->steps_by_type[t])
+        if (ts.seq == i && ts.step == step) return ts.condition.get();
+      return nullptr;
+    };
+    if (d.until && d.until_types.test(t)) check(*d.until, find(-1));
+    for (std::size_t j = 0; j < d.steps.size(); ++j)
+      if (d.steps[j].types.test(t)) check(*d.steps[j].condition, find(static_cast<int32_t>(j)));
+  }
+  return bad;
 }
 
 std::bitset<kEventTypeCount> Ruleset::InterestingEventTypes() const { return impl_->interesting; }
@@ -166,17 +221,43 @@ std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Im
   impl->active = 0;
   impl->interesting.reset();
   for (auto& b : impl->by_type) b.clear();
+  for (auto& b : impl->steps_by_type) b.clear();
   for (const auto& r : impl->rules) {
     if (!r->active) continue;
     ++impl->active;
     impl->interesting |= r->types;
-    for (std::size_t t = 0; t < kEventTypeCount; ++t)
-      if (r->types.test(t)) impl->by_type[t].push_back(r.get());
   }
   for (const auto& s : impl->sequences) {
     if (!s->active) continue;
     for (const auto& st : s->steps) impl->interesting |= st.types;
     impl->interesting |= s->until_types;
+  }
+  // Each rule and step specialised for each event type it can match: evt.type tests folded,
+  // dead branches gone, cheap operands first. A rule whose specialisation is `false` (its
+  // evt.type inference was coarser than its branches) leaves the bucket.
+  SpecializeShared shared;
+  for (std::size_t t = 0; t < kEventTypeCount; ++t) {
+    TypeSpecializer spec(t, &shared);
+    for (const auto& r : impl->rules) {
+      if (!r->active || !r->types.test(t)) continue;
+      CondNodePtr c = spec.Specialize(r->condition);
+      if (IsConst(*c, false)) continue;
+      impl->by_type[t].push_back(TypedRule{r.get(), std::move(c)});
+    }
+    for (uint32_t i = 0; i < impl->sequences.size(); ++i) {
+      const CompiledSequence& d = *impl->sequences[i];
+      if (!d.active) continue;
+      if (d.until && d.until_types.test(t)) {
+        CondNodePtr c = spec.Specialize(d.until);
+        if (!IsConst(*c, false)) impl->steps_by_type[t].push_back(TypedStep{i, -1, std::move(c)});
+      }
+      for (std::size_t j = d.steps.size(); j-- > 0;) {
+        if (!d.steps[j].types.test(t)) continue;
+        CondNodePtr c = spec.Specialize(d.steps[j].condition);
+        if (IsConst(*c, false)) continue;
+        impl->steps_by_type[t].push_back(TypedStep{i, static_cast<int32_t>(j), std::move(c)});
+      }
+    }
   }
   return std::shared_ptr<const Ruleset>(new Ruleset(std::move(impl)));
 }

@@ -62,8 +62,9 @@ struct SeqRuntime {
 };
 
 struct Entry {
-  uint32_t seq;
-  int32_t step;  // -1: until
+  uint32_t seq;             // index into State::seqs
+  int32_t step;             // -1: until
+  const CondNode* cond;     // the step's (or until's) condition specialised for the bucket's type
 };
 
 }  // namespace
@@ -186,7 +187,7 @@ struct SequenceEngine::State {
     return a;
   }
 
-  std::size_t Step(SeqRuntime& sr, std::size_t j, EvalContext& ctx,
+  std::size_t Step(SeqRuntime& sr, std::size_t j, const CondNode& cond, EvalContext& ctx,
                    const std::function<void(const Alert&)>& on_alert) {
     const CompiledSequence& d = *sr.def;
     const CompiledStep& step = d.steps[j];
@@ -231,7 +232,7 @@ struct SequenceEngine::State {
       if (p.next != j || ts - p.first_ts > d.maxspan_ns || ts < p.first_ts) continue;
       if (step.uses_captures) {
         ctx.set_captures(p.caps.data());
-        const bool ok = step.condition->Eval(ctx);
+        const bool ok = cond.Eval(ctx);
         ctx.set_captures(nullptr);
         if (!ok) continue;
       }
@@ -325,14 +326,18 @@ void SequenceEngine::SetRuleset(std::shared_ptr<const Ruleset> ruleset) {
   }
   s.seqs = std::move(next);
   for (auto& b : s.by_type) b.clear();
-  for (uint32_t i = 0; i < s.seqs.size(); ++i) {
-    const CompiledSequence& d = *s.seqs[i]->def;
-    for (std::size_t t = 0; t < kEventTypeCount; ++t) {
-      if (d.until && d.until_types.test(t)) s.by_type[t].push_back(Entry{i, -1});
-      // Later steps first: one event never advances a partial match twice.
-      for (std::size_t j = d.steps.size(); j-- > 0;)
-        if (d.steps[j].types.test(t)) s.by_type[t].push_back(Entry{i, static_cast<int32_t>(j)});
-    }
+  if (ruleset) {
+    // The ruleset's per-type step lists (specialised conditions; until first, later steps
+    // before earlier ones), renumbered to the runtimes of the active sequences.
+    const Ruleset::Impl& impl = *ruleset->impl_;
+    std::vector<int64_t> runtime_of(impl.sequences.size(), -1);
+    for (uint32_t i = 0; i < s.seqs.size(); ++i)
+      for (std::size_t k = 0; k < impl.sequences.size(); ++k)
+        if (impl.sequences[k].get() == s.seqs[i]->def) runtime_of[k] = i;
+    for (std::size_t t = 0; t < kEventTypeCount; ++t)
+      for (const TypedStep& ts : impl.steps_by_type[t])
+        if (runtime_of[ts.seq] >= 0)
+          s.by_type[t].push_back(Entry{static_cast<uint32_t>(runtime_of[ts.seq]), ts.step, ts.condition.get()});
   }
   const uint32_t slots = ruleset ? ruleset->impl_->memo_slots : 0;
   s.memo.gen.assign(slots, 0);
@@ -341,16 +346,22 @@ void SequenceEngine::SetRuleset(std::shared_ptr<const Ruleset> ruleset) {
   s.ruleset = std::move(ruleset);
 }
 
-std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
-                                    const std::function<void(const Alert&)>& on_alert) {
+bool SequenceEngine::Begin(const Event& ev) {
   State& s = *st_;
   const auto t = static_cast<std::size_t>(ev.type);
-  if (t >= kEventTypeCount) return 0;
+  if (t >= kEventTypeCount || !s.ruleset) return false;
   if (ev.ts_ns > s.now) s.now = ev.ts_ns;
   if ((++s.events & 1023) == 0)
     for (auto& sr : s.seqs) s.Expire(*sr);
-  const auto& bucket = s.by_type[t];
-  if (bucket.empty()) return 0;
+  return !s.by_type[t].empty();
+}
+
+bool SequenceEngine::Uses(const Ruleset& ruleset) const { return st_->ruleset.get() == &ruleset; }
+
+std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
+                                    const std::function<void(const Alert&)>& on_alert) {
+  if (!Begin(ev)) return 0;
+  State& s = *st_;
   const Ruleset::Impl& impl = *s.ruleset->impl_;
   EvalContext ctx(ev, table, impl.users.get(), impl.hostname);
   if (++s.memo.current == 0) {
@@ -358,6 +369,12 @@ std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
     s.memo.current = 1;
   }
   ctx.set_memo(&s.memo);
+  return Run(ctx, on_alert);
+}
+
+std::size_t SequenceEngine::Run(EvalContext& ctx, const std::function<void(const Alert&)>& on_alert) {
+  State& s = *st_;
+  const auto& bucket = s.by_type[static_cast<std::size_t>(ctx.ev().type)];
   std::size_t alerts = 0;
   for (const Entry& e : bucket) {
     SeqRuntime& sr = *s.seqs[e.seq];
@@ -365,17 +382,17 @@ std::size_t SequenceEngine::Process(const Event& ev, const ProcessTable& table,
     if (e.step != 0 && sr.keys.empty()) continue;  // nothing to advance or end
     if (sr.tail) s.Expire(sr);
     if (e.step < 0) {
-      if (!d.until->Eval(ctx) || !s.BuildKey(d.until_by, ctx)) continue;
+      if (!e.cond->Eval(ctx) || !s.BuildKey(d.until_by, ctx)) continue;
       auto it = sr.keys.find(s.key);
       if (it != sr.keys.end()) sr.Erase(&it->second);
       continue;
     }
     const CompiledStep& step = d.steps[static_cast<std::size_t>(e.step)];
-    if (!step.condition->Eval(ctx)) continue;  // %stepN checks pass here: a prefilter
+    if (!e.cond->Eval(ctx)) continue;  // %stepN checks pass here: a prefilter
     ++s.counters.step_matches;
     if (!s.BuildKey(step.by, ctx)) continue;
     alerts += d.threshold ? s.Threshold(sr, ctx, on_alert)
-                          : s.Step(sr, static_cast<std::size_t>(e.step), ctx, on_alert);
+                          : s.Step(sr, static_cast<std::size_t>(e.step), *e.cond, ctx, on_alert);
   }
   s.counters.alerts += alerts;
   return alerts;

@@ -54,6 +54,14 @@ class Ruleset {
   std::size_t Evaluate(const Event& ev, const ProcessTable& table,
                        const std::function<void(const Alert&)>& on_match,
                        const ContainerStore* containers = nullptr) const;
+  // The daemon's path: the rules, then `sequences` (which must have been given this ruleset;
+  // otherwise it is fed separately, as by SequenceEngine::Process) in the same per-event
+  // context, so the process/fd lookups and shared macro results are computed once. Rule
+  // alerts come first, then sequence alerts, all through on_match; returns their number.
+  // Sequence steps see container metadata from `containers` like rules do.
+  std::size_t Evaluate(const Event& ev, const ProcessTable& table,
+                       const std::function<void(const Alert&)>& on_match,
+                       const ContainerStore* containers, SequenceEngine* sequences) const;
   // Counts matching rules without building alerts (benchmarks, tests); never allocates.
   std::size_t CountMatches(const Event& ev, const ProcessTable& table,
                            const ContainerStore* containers = nullptr) const;
@@ -71,6 +79,12 @@ class Ruleset {
   // Sequence and threshold rules (`sequence:` items), evaluated by a SequenceEngine.
   std::size_t sequence_count() const;      // active sequences
   std::vector<SequenceInfo> sequences() const;  // every compiled sequence, load order
+
+  // Self-check (tests): evaluates, on `ev`, every active rule's and sequence step's condition
+  // as compiled and as specialised for ev's event type (what Evaluate and the sequence
+  // engine run), without memo; returns how many disagree (0 when the specialisation is
+  // right; `%stepN` comparisons are evaluated as the prefilter, without captures). Cold path.
+  std::size_t SpecialisationMismatches(const Event& ev, const ProcessTable& table) const;
 
   std::vector<RuleInfo> rules() const;     // every compiled rule, active or not, load order
   MatchMode mode() const;

@@ -25,6 +25,7 @@
 namespace vigil {
 
 class Ruleset;
+class EvalContext;
 
 struct SequenceInfo {
   std::string name;
@@ -76,6 +77,8 @@ class SequenceEngine {
 
   // Feeds one event (after ProcessTable::Apply, like Ruleset::Evaluate). Calls on_alert for
   // each completed sequence / reached threshold; returns the number of alerts.
+  // Ruleset::Evaluate(..., this) does the same inside the rules' evaluation, sharing its
+  // per-event context (process/fd lookups, macro results): the daemon's path.
   std::size_t Process(const Event& ev, const ProcessTable& table,
                       const std::function<void(const Alert&)>& on_alert);
 
@@ -84,6 +87,13 @@ class SequenceEngine {
   uint64_t step_matches() const;        // SequenceStats::step_matches without the walk
 
  private:
+  // Ruleset::Evaluate's shared path: Begin() advances time/expiry and says whether a step
+  // or until wants this event type; Run() evaluates them in `ctx` (the rules' context).
+  bool Begin(const Event& ev);
+  bool Uses(const Ruleset& ruleset) const;
+  std::size_t Run(EvalContext& ctx, const std::function<void(const Alert&)>& on_alert);
+  friend class Ruleset;
+
   struct State;
   std::unique_ptr<State> st_;
 };
