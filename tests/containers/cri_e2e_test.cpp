@@ -70,7 +70,7 @@ const char* kRules = R"(
 TEST_F(CriE2E, PodContainerAlertsCarryKubernetesMetadata) {
   ASSERT_EQ(vigil_.Start(kRules, "containers: {docker_sockets: [], podman_socket: /nonexistent/podman.sock, "
                                  "containerd_state: " + dir_->path() + "/containerd/state, cri_sockets: [" +
-                                     Socket() + "]}\n"),
+                                     Socket() + "], api_timeout_ms: 10000, hold_ms: 8000}\n"),
             "");
   const std::string pod = "vigil-pod-" + std::to_string(getpid());
   char uid[40];

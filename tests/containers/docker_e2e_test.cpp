@@ -53,8 +53,12 @@ class DockerE2E : public ::testing::Test {
     return names_.back();
   }
   std::string Config() const {
+    // A loaded CI machine (other kernel tests in parallel) can make dockerd answer an inspect
+    // in seconds while it starts containers: generous API timeout and hold, so the test checks
+    // the metadata, not the machine's speed.
     return "containers: {docker_sockets: [" + Socket() + "], containerd_state: " + dir_->path() +
-           "/containerd/state, podman_socket: /nonexistent/podman.sock}\n";
+           "/containerd/state, podman_socket: /nonexistent/podman.sock, api_timeout_ms: 10000, "
+           "hold_ms: 8000}\n";
   }
 
   static TempDir* dir_;
