@@ -185,6 +185,7 @@ const std::vector<KeySpec>& Schema() {
       {"containers.podman_socket", CStr(&ContainersConfig::podman_socket)},
       {"containers.podman_storage", CStr(&ContainersConfig::podman_storage)},
       {"containers.containerd_state", CStr(&ContainersConfig::containerd_state)},
+      {"containers.cri_sockets", CList(&ContainersConfig::cri_sockets)},
       {"containers.crio_state", CStr(&ContainersConfig::crio_state)},
       {"containers.cgroup_root", CStr(&ContainersConfig::cgroup_root)},
       {"containers.api_timeout_ms", CInt(&ContainersConfig::api_timeout_ms, 1, 60000)},

@@ -140,6 +140,10 @@ void ContainerStore::Finish(const Job& job, FetchResult r) {
   const bool ok = r.status == S::kOk;
   if (ok) {
     fetched_.fetch_add(1, std::memory_order_relaxed);
+    if (!r.error.empty()) {  // metadata, but part of it missing (e.g. CRI pod labels)
+      (r.partial_timeout ? timeouts_ : failures_).fetch_add(1, std::memory_order_relaxed);
+      LogFailure("partial metadata for container " + job.container.id.substr(0, 12) + ": " + r.error);
+    }
   } else {
     failures_.fetch_add(1, std::memory_order_relaxed);
     LogFailure("no metadata for container " + job.container.id.substr(0, 12) + " (" +

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "vigil/cri_client.h"
 #include "vigil/runtime_json.h"
 
 namespace vigil {
@@ -104,6 +105,29 @@ FetchResult FromPodmanDisk(const ContainersConfig& cfg, const std::string& id) {
   return r;
 }
 
+// containerd keeps a pod's labels in its own store, not in the bundle: ask its CRI API.
+// A failure leaves the labels empty and says why in r->error (logged, counted; the rest of
+// the metadata stands).
+void AddCriPodLabels(const ContainersConfig& cfg, FetchResult* r) {
+  if (r->info.sandbox_id.empty() || !r->info.pod_labels.empty()) return;
+  for (const auto& socket : cfg.cri_sockets) {
+    std::string error;
+    switch (CriPodLabels(socket, r->info.sandbox_id, cfg.api_timeout_ms, &r->info.pod_labels, &error)) {
+      case CriStatus::kOk:
+        return;
+      case CriStatus::kNoSocket:
+      case CriStatus::kNotFound:
+        continue;
+      case CriStatus::kTimeout:
+        r->partial_timeout = true;
+        [[fallthrough]];
+      case CriStatus::kError:
+        r->error = "pod labels: " + error;
+        return;
+    }
+  }
+}
+
 // The first result that is not "not found".
 bool Done(const FetchResult& r) { return r.status != FetchResult::Status::kNotFound; }
 
@@ -165,6 +189,7 @@ FetchResult FetchContainer(const CgroupContainer& c, const ContainersConfig& cfg
       break;
     case ContainerRuntime::kCri:
       r = FromOciConfig(ContainerdBundle(cfg, "k8s.io", id), id, ContainerRuntime::kCri, "containerd-bundle");
+      if (r.status == FetchResult::Status::kOk) AddCriPodLabels(cfg, &r);
       if (!Done(r)) r = docker();  // cri-dockerd
       break;
     case ContainerRuntime::kCrio:

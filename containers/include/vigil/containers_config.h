@@ -15,6 +15,8 @@ struct ContainersConfig {
   std::string podman_socket = "/run/podman/podman.sock";
   std::string podman_storage = "/var/lib/containers/storage";  // containers.json, userdata
   std::string containerd_state = "/run/containerd";            // io.containerd.runtime.v2.task/<ns>/<id>
+  // CRI API sockets asked for a containerd pod's labels (PodSandboxStatus), tried in order.
+  std::vector<std::string> cri_sockets{"/run/containerd/containerd.sock"};
   std::string crio_state = "/run/containers/storage";          // overlay-containers/<id>/userdata
   std::string cgroup_root = "/sys/fs/cgroup";                  // eviction: the container's cgroup is gone
   int api_timeout_ms = 1000;      // per runtime API request (connect + response)

@@ -1,6 +1,7 @@
 // runtime_sources.h — fetches one container's metadata from the runtime that owns it:
 // Docker Engine API (docker.sock, podman.sock) over a unix socket with libcurl, podman's
-// on-disk state, containerd task bundles (CRI and plain ctr), CRI-O's on-disk state.
+// on-disk state, containerd task bundles (CRI and plain ctr) plus the CRI API for pod labels,
+// CRI-O's on-disk state.
 // Runs on the containers stage's worker threads only (blocking I/O with timeouts), never on
 // the event thread. Thread safe (no shared state; one curl handle per call).
 #pragma once
@@ -17,7 +18,8 @@ struct FetchResult {
   enum class Status : uint8_t { kOk, kNotFound, kTimeout, kError };
   Status status = Status::kNotFound;
   ContainerInfo info;
-  std::string error;  // what failed (for the rate-limited log)
+  std::string error;  // what failed (for the rate-limited log); with kOk: a part that failed
+  bool partial_timeout = false;  // kOk, but a secondary source (CRI pod labels) timed out
 };
 
 FetchResult FetchContainer(const CgroupContainer& c, const ContainersConfig& cfg);
