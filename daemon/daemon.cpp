@@ -641,8 +641,12 @@ int Daemon::Run() {
         drop_alert.hostname = s.config.hostname.empty() ? Hostname() : s.config.hostname;
         uint64_t new_drops = sensor_stats.drops - drops_alerted;
         drop_alert.output = "vigil: " + std::to_string(new_drops) +
-                            " kernel events dropped (ring buffer full; total=" +
-                            std::to_string(sensor_stats.drops) + ")";
+                            " kernel events dropped (total=" + std::to_string(sensor_stats.drops) +
+                            "; ring_full=" + std::to_string(sensor_stats.drops_ring_full) +
+                            " scratch_busy=" + std::to_string(sensor_stats.drops_scratch_busy) +
+                            " reserve=" + std::to_string(sensor_stats.drops_reserve) +
+                            " throttled=" + std::to_string(sensor_stats.drops_throttled) +
+                            " priority=" + std::to_string(sensor_stats.drops_priority) + ")";
         AlertField dropped;
         dropped.name = "vigil.drops";
         dropped.kind = AlertField::Kind::kUint;
@@ -654,6 +658,7 @@ int Daemon::Run() {
         drop_alert.output_fields = {dropped, total};
         drop_alert.tags = {"vigil", "drops"};
         on_alert(drop_alert);
+        ++s.metrics.drop_alerts;
         drops_alerted = sensor_stats.drops;
         next_drop_alert = now + kDropAlertInterval;
       }

@@ -49,6 +49,7 @@ void DaemonMetrics::SetSensorStats(const SensorStats& s) {
   sensor_probe_errors_ = s.probe_errors;
   sensor_prefiltered_ = s.prefiltered;
   drops_per_cpu_ = s.drops_per_cpu;
+  sensor_ = s;
 }
 
 void DaemonMetrics::SetSinkStats(std::vector<SinkStats> sinks, const OutputTotals& totals) {
@@ -92,6 +93,8 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_probe_map_tamper_total", "counter",
          "Checks that found the probes' maps modified by another process (restored each time).",
          map_tamper.load());
+  Metric(os, "vigil_drop_alerts_total", "counter",
+         "'vigil: events dropped' alerts raised.", drop_alerts.load());
   Metric(os, "vigil_canary_silences_total", "counter",
          "Times no canary event came back through the probes for 5 s.", canary_silences.load());
   Metric(os, "vigil_processes", "gauge", "Entries in the process table.", processes.load());
@@ -103,7 +106,25 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_sensor_events_total", "counter", "Events decoded from the kernel.",
          sensor_events_);
   Metric(os, "vigil_sensor_drops_total", "counter",
-         "Kernel records lost because the ring buffer was full.", sensor_drops_);
+         "Kernel records lost (every cause; see vigil_sensor_drops_by_cause_total).",
+         sensor_drops_);
+  os << "# HELP vigil_sensor_drops_by_cause_total Kernel records lost, by cause: ring_full "
+        "(no room), scratch_busy (probe preempted), reserve (cheap record kept out of the "
+        "reserved share), throttled (process throttled for flooding).\n"
+     << "# TYPE vigil_sensor_drops_by_cause_total counter\n"
+     << "vigil_sensor_drops_by_cause_total{cause=\"ring_full\"} " << sensor_.drops_ring_full
+     << "\nvigil_sensor_drops_by_cause_total{cause=\"scratch_busy\"} "
+     << sensor_.drops_scratch_busy
+     << "\nvigil_sensor_drops_by_cause_total{cause=\"reserve\"} " << sensor_.drops_reserve
+     << "\nvigil_sensor_drops_by_cause_total{cause=\"throttled\"} " << sensor_.drops_throttled
+     << '\n';
+  Metric(os, "vigil_sensor_priority_drops_total", "counter",
+         "Records of the class that matters (exec, exit, fork, credential changes, ptrace, "
+         "module loads, bpf, connects) lost because the ring was full.",
+         sensor_.drops_priority);
+  Metric(os, "vigil_sensor_throttles_total", "counter",
+         "Processes throttled for flooding the ring (each also reported as evt.type = drop).",
+         sensor_.throttles);
   os << "# HELP vigil_sensor_drops_per_cpu_total Kernel records lost, per CPU.\n"
      << "# TYPE vigil_sensor_drops_per_cpu_total counter\n";
   for (std::size_t cpu = 0; cpu < drops_per_cpu_.size(); ++cpu)

@@ -15,6 +15,7 @@
  * Layout (one BPF object, one skeleton; headers hold one concept each, as Tetragon's
  * bpf/lib and bpf/process do):
  *   lib/common.bpf.h            ring buffer, counters, scratch buffers, settings, emit()
+ *   lib/flood.bpf.h             flood control: reserved share, per-process throttling
  *   lib/copy.bpf.h              verifier-friendly bounded copies
  *   lib/path.bpf.h              dentry walk to the root, fd -> struct file
  *   lib/cgroup.bpf.h            cgroup path from kernfs

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-#define VIGIL_WIRE_VERSION 3
+#define VIGIL_WIRE_VERSION 4
 
 /* Syscall numbers the probes consider (array sizes); larger numbers are ignored. */
 #define VIGIL_NR_MAX 512
@@ -26,6 +26,7 @@ enum vigil_rec_type {
   VIGIL_REC_SYSCALL = 2, /* sys_exit: struct vigil_sys_rec */
   VIGIL_REC_FORK = 3,    /* sched_process_fork: struct vigil_fork_rec */
   VIGIL_REC_EXIT = 4,    /* sched_process_exit: struct vigil_exit_rec */
+  VIGIL_REC_THROTTLE = 5,/* flood control: struct vigil_throttle_rec */
 };
 
 struct vigil_hdr {
@@ -206,13 +207,48 @@ struct vigil_file_id {
   __u32 pad;
 };
 
-/* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). */
+/* ---- flood control (probes/lib/flood.bpf.h) ------------------------------------------ */
+/* Class of a syscall's records (sc_class[nr], set by user space before load):
+ *   CHEAP    may not use the ring's reserved share; throttled when its process floods
+ *   RESERVE  may use the reserved share; throttled when its process floods (connect...)
+ *   PRIO     may use the reserved share; a throttled process's PRIO records still pass
+ *            while the ring is below the reserve (exec failures, setuid family, ptrace,
+ *            module loads, bpf, process_vm_*, pidfd_getfd...)
+ * Records of the sched hooks (exec, fork, exit) and throttle summaries are never throttled. */
+enum vigil_sc_class { VIGIL_CLASS_CHEAP = 0, VIGIL_CLASS_RESERVE = 1, VIGIL_CLASS_PRIO = 2 };
+
+enum vigil_throttle_phase {
+  VIGIL_THROTTLE_BEGIN = 1,  /* the process starts being throttled (dropped = 0) */
+  VIGIL_THROTTLE_END = 2,    /* the throttle window ended or the process exited: totals */
+};
+#define VIGIL_THROTTLE_TOP 4  /* syscall numbers counted one by one per throttled process */
+
+/* hdr.tgid/tid name the throttled process (the thread whose record started or ended it). */
+struct vigil_throttle_rec {
+  struct vigil_hdr hdr;
+  __u32 phase;           /* enum vigil_throttle_phase */
+  __u32 pad;
+  __u64 dropped;         /* records of this process dropped while throttled */
+  __u64 begin_ns;        /* bpf_ktime_get_boot_ns() when throttling began */
+  __u64 window_events;   /* records it produced in the window (while the ring was loaded) */
+  __u16 nr[VIGIL_THROTTLE_TOP];     /* dropped syscall numbers (VIGIL_NR_MAX = unused) */
+  __u32 nr_count[VIGIL_THROTTLE_TOP];
+  __u64 other;           /* dropped records of further syscall numbers */
+};
+
+/* Per-CPU counters (BPF_MAP_TYPE_PERCPU_ARRAY, one entry). Every lost record is counted
+ * once, by cause. */
 struct vigil_counters {
   __u64 emitted;      /* records written */
   __u64 drops;        /* ring buffer full */
   __u64 truncated;    /* strings cut */
   __u64 errors;       /* probe reads that failed */
   __u64 prefiltered;  /* opens no rule can match, not reported (open prefilter) */
+  __u64 busy;         /* lost: the per-CPU scratch buffer was in use (preempted probe) */
+  __u64 reserved;     /* lost: a CHEAP record refused to keep the reserved share free */
+  __u64 throttled;    /* lost: the process was throttled for flooding */
+  __u64 prio_drops;   /* of `drops`: PRIO-class or sched records (the ones that matter) */
+  __u64 throttles;    /* processes throttled (BEGIN summaries) */
 };
 
 #ifdef __cplusplus
@@ -227,7 +263,8 @@ VIGIL_STATIC_ASSERT(sizeof(struct vigil_fork_rec) == 48, "vigil_fork_rec layout"
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_exit_rec) == 32, "vigil_exit_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_exec_rec) == 160, "vigil_exec_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_sc_desc) == 8, "vigil_sc_desc layout");
-VIGIL_STATIC_ASSERT(sizeof(struct vigil_counters) == 40, "vigil_counters layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_counters) == 80, "vigil_counters layout");
+VIGIL_STATIC_ASSERT(sizeof(struct vigil_throttle_rec) == 88, "vigil_throttle_rec layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_opf_prefix_key) == 260, "vigil_opf_prefix_key layout");
 VIGIL_STATIC_ASSERT(sizeof(struct vigil_opf_suffix_key) == 132, "vigil_opf_suffix_key layout");
 

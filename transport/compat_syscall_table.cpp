@@ -13,6 +13,11 @@ namespace {
 using E = EventType;
 
 #if defined(__x86_64__)
+#ifdef __NR_fchmodat2
+constexpr int kI386Fchmodat2 = __NR_fchmodat2;
+#else
+constexpr int kI386Fchmodat2 = 452;  // Linux 6.6; older uapi headers lack it
+#endif
 // i386 syscall -> vigil event type. Every call listed has the same argument order as the
 // native call of that type (checked against the kernel's compat wrappers); the 16-bit uid
 // calls (setuid, chown...) take 16-bit ids. Calls whose arguments differ (truncate64's split
@@ -51,6 +56,20 @@ constexpr std::pair<int, E> kI386[] = {
     {__NR_kill, E::kKill}, {__NR_tkill, E::kTkill}, {__NR_tgkill, E::kTgkill},
     {__NR_setns, E::kSetns}, {__NR_unshare, E::kUnshare},
     {__NR_userfaultfd, E::kUserfaultfd}, {__NR_pipe, E::kPipe}, {__NR_pipe2, E::kPipe2},
+    // Issue 13's calls. utimensat/futimesat take 32-bit timespecs/timevals (only the path
+    // and flags are decoded); fcntl/fcntl64 become the native fcntl (F_DUPFD* filtered in
+    // the probe, reported as dup). Left out: old mmap (one struct pointer) and mmap2 (its
+    // offset counts pages), rather than misreported.
+    {__NR_name_to_handle_at, E::kNameToHandleAt}, {__NR_open_by_handle_at, E::kOpenByHandleAt},
+    {kI386Fchmodat2, E::kFchmodat2},
+    {__NR_utimensat, E::kUtimensat}, {__NR_utimensat_time64, E::kUtimensat},
+    {__NR_futimesat, E::kFutimesat},
+    {__NR_setxattr, E::kSetxattr}, {__NR_lsetxattr, E::kLsetxattr},
+    {__NR_fsetxattr, E::kFsetxattr},
+    {__NR_process_vm_readv, E::kProcessVmReadv}, {__NR_process_vm_writev, E::kProcessVmWritev},
+    {__NR_pidfd_open, E::kPidfdOpen}, {__NR_pidfd_getfd, E::kPidfdGetfd},
+    {__NR_fcntl, E::kDup}, {__NR_fcntl64, E::kDup},
+    {__NR_mprotect, E::kMprotect}, {__NR_io_uring_setup, E::kIoUringSetup},
 };
 constexpr int kSocketcall = __NR_socketcall;
 #else
@@ -94,6 +113,14 @@ void FillCompatTables(const SyscallTable& table, uint16_t (&nr)[VIGIL_NR_MAX],
   for (const auto& [i386, type] : kI386) {
     if (i386 >= 0 && i386 < VIGIL_NR_MAX) nr[i386] = native(type);
   }
+#if defined(__x86_64__)
+  // fcntl's event type is dup, but the probe must see the native fcntl (its F_DUPFD filter
+  // and argument layout), not dup's number.
+  const uint16_t fcntl = table.nr_fcntl >= 0 ? static_cast<uint16_t>(table.nr_fcntl)
+                                             : uint16_t{VIGIL_COMPAT_NONE};
+  nr[__NR_fcntl] = fcntl;
+  nr[__NR_fcntl64] = fcntl;
+#endif
   if (kSocketcall < 0) return;
   for (const auto& [call, type] : kSocketcalls) {
     if (call >= 0 && call < VIGIL_SOCKETCALL_MAX) socketcall[call] = native(type);

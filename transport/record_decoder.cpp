@@ -4,6 +4,7 @@
 #include <sys/sysmacros.h>
 #include <time.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "vigil/syscall_table.h"
@@ -127,6 +128,7 @@ DecodeResult RecordDecoder::Decode(const void* data, std::size_t size, Event* ou
     case VIGIL_REC_EXEC: return DecodeExec(p, size, out);
     case VIGIL_REC_FORK: return DecodeFork(p, size, out);
     case VIGIL_REC_EXIT: return DecodeExit(p, size, out);
+    case VIGIL_REC_THROTTLE: return DecodeThrottle(p, size, out);
     default: return DecodeResult::kMalformed;
   }
 }
@@ -315,6 +317,44 @@ DecodeResult RecordDecoder::DecodeExit(const unsigned char* p, std::size_t size,
   out->AddNum(ArgId::kStatus, status);
   out->AddNum(ArgId::kRet, out->exit_code);
   out->AddNum(ArgId::kSig, sig);
+  return DecodeResult::kEvent;
+}
+
+// Flood control (probes/lib/flood.bpf.h): evt.type = drop, for the throttled process.
+// evt.arg.phase = begin|end, evt.arg.dropped = records lost, evt.arg.events = records it
+// produced in the window, evt.arg.types = "openat=17000 connect=3" (dropped per syscall).
+DecodeResult RecordDecoder::DecodeThrottle(const unsigned char* p, std::size_t size,
+                                           Event* out) noexcept {
+  if (size < sizeof(vigil_throttle_rec)) return DecodeResult::kMalformed;
+  vigil_throttle_rec r = Load<vigil_throttle_rec>(p);
+  if (r.phase != VIGIL_THROTTLE_BEGIN && r.phase != VIGIL_THROTTLE_END)
+    return DecodeResult::kMalformed;
+  out->type = EventType::kDropped;
+  out->res = 0;
+  out->AddStr(ArgId::kPhase, r.phase == VIGIL_THROTTLE_BEGIN ? "begin" : "end");
+  out->AddNum(ArgId::kDropped, static_cast<int64_t>(r.dropped));
+  out->AddNum(ArgId::kEvents, static_cast<int64_t>(r.window_events));
+  std::size_t used = 0;
+  auto append = [&](std::string_view name, uint64_t n) {
+    char num[24];
+    int len = std::snprintf(num, sizeof(num), "%llu", static_cast<unsigned long long>(n));
+    std::size_t need = (used ? 1 : 0) + name.size() + 1 + static_cast<std::size_t>(len);
+    if (len <= 0 || used + need > throttle_types_.size()) return;
+    if (used) throttle_types_[used++] = ' ';
+    std::memcpy(&throttle_types_[used], name.data(), name.size());
+    used += name.size();
+    throttle_types_[used++] = '=';
+    std::memcpy(&throttle_types_[used], num, static_cast<std::size_t>(len));
+    used += static_cast<std::size_t>(len);
+  };
+  const SyscallTable& table = SyscallTable::Get();
+  for (int i = 0; i < VIGIL_THROTTLE_TOP; ++i) {
+    if (r.nr[i] >= VIGIL_NR_MAX) continue;
+    const SyscallSpec* spec = table.Find(r.nr[i]);
+    append(spec ? EventTypeName(spec->type) : std::string_view("unknown"), r.nr_count[i]);
+  }
+  if (r.other) append("other", r.other);
+  out->AddStr(ArgId::kTypes, std::string_view(throttle_types_.data(), used));
   return DecodeResult::kEvent;
 }
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -158,7 +159,7 @@ struct Sensor::Impl {
   // .rodata (the syscall table, self_tgid) is frozen by libbpf at load.
   void FreezeStaticMaps() {
     for (bpf_map* m : {skel->maps.counters, skel->maps.scratch_busy, skel->maps.scratch,
-                       skel->maps.pathbufs, skel->maps.enter_map}) {
+                       skel->maps.pathbufs, skel->maps.enter_map, skel->maps.throttle_active}) {
       if (bpf_map_freeze(bpf_map__fd(m)) == 0) frozen.emplace_back(bpf_map__name(m));
     }
   }
@@ -195,6 +196,29 @@ Sensor::Sensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Sensor::~Sensor() = default;
 
 namespace {
+
+// Flood-control class of each syscall (probes/wire.h enum vigil_sc_class): what an attacker
+// must not be able to push out of the ring with a flood of cheap records.
+void FillFloodClasses(const SyscallTable& table, uint8_t (&out)[VIGIL_NR_MAX]) {
+  std::memset(out, VIGIL_CLASS_CHEAP, sizeof(out));
+  auto mark = [&](std::initializer_list<EventType> types, uint8_t cls) {
+    for (EventType t : types)
+      for (int nr : table.NumbersFor(t))
+        if (nr >= 0 && nr < VIGIL_NR_MAX) out[nr] = cls;
+  };
+  mark({EventType::kExecve, EventType::kExecveat, EventType::kClone, EventType::kClone3,
+        EventType::kFork, EventType::kVfork, EventType::kSetuid, EventType::kSetgid,
+        EventType::kSetreuid, EventType::kSetregid, EventType::kSetresuid,
+        EventType::kSetresgid, EventType::kCapset, EventType::kPtrace,
+        EventType::kInitModule, EventType::kFinitModule, EventType::kBpf,
+        EventType::kProcessVmReadv, EventType::kProcessVmWritev, EventType::kPidfdGetfd,
+        EventType::kSetns, EventType::kUnshare, EventType::kMount, EventType::kMemfdCreate,
+        EventType::kIoUringSetup, EventType::kUserfaultfd},
+       VIGIL_CLASS_PRIO);
+  mark({EventType::kConnect, EventType::kAccept, EventType::kAccept4, EventType::kBind,
+        EventType::kListen},
+       VIGIL_CLASS_RESERVE);
+}
 
 std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::string& mode,
                                       std::string* error) {
@@ -255,6 +279,12 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
     for (auto& d : descs) d.flags |= VIGIL_SC_ENTER;
   }
   std::memcpy(s->rodata->sc_desc, descs, sizeof(descs));
+  uint8_t classes[VIGIL_NR_MAX];
+  FillFloodClasses(table, classes);
+  std::memcpy(s->rodata->sc_class, classes, sizeof(classes));
+  s->rodata->throttle_events = std::max<uint32_t>(options.throttle_events, 1);
+  s->rodata->throttle_window_ns =
+      uint64_t{std::max<uint32_t>(options.throttle_window_ms, 1)} * 1000000ULL;
   uint16_t compat_nr[VIGIL_NR_MAX];
   uint16_t socketcall_nr[VIGIL_SOCKETCALL_MAX];
   FillCompatTables(table, compat_nr, socketcall_nr);
@@ -591,11 +621,18 @@ SensorStats Sensor::Stats() const {
     if (bpf_map_lookup_elem(bpf_map__fd(s.skel->maps.counters), &key, per.data()) == 0) {
       for (const vigil_counters& c : per) {
         st.emitted += c.emitted;
-        st.drops += c.drops;
+        const uint64_t lost = c.drops + c.busy + c.reserved + c.throttled;
+        st.drops += lost;
+        st.drops_ring_full += c.drops;
+        st.drops_scratch_busy += c.busy;
+        st.drops_reserve += c.reserved;
+        st.drops_throttled += c.throttled;
+        st.drops_priority += c.prio_drops;
+        st.throttles += c.throttles;
         st.truncated += c.truncated;
         st.probe_errors += c.errors;
         st.prefiltered += c.prefiltered;
-        st.drops_per_cpu.push_back(c.drops);
+        st.drops_per_cpu.push_back(lost);
       }
     }
   }

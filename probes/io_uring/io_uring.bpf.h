@@ -22,6 +22,7 @@
 #include "lib/copy.bpf.h"
 #include "lib/path.bpf.h"
 #include "lib/syscall.bpf.h"
+#include "lib/flood.bpf.h"
 #include "syscalls/net.bpf.h"
 
 /* Syscall numbers the requests are reported as (set by user space before load). */
@@ -116,7 +117,10 @@ static __always_inline int on_iou(struct io_kiocb *req, long res, bool complete)
   struct task_struct *task = BPF_CORE_READ(req, tctx, task);
   if (!task)
     return 0;
-  if ((__u32)BPF_CORE_READ(task, tgid) == self_tgid)
+  __u32 tgid = BPF_CORE_READ(task, tgid);
+  if (tgid == self_tgid)
+    return 0;
+  if (!flood_gate(tgid, BPF_CORE_READ(task, pid), nr))
     return 0;
   struct vigil_sys_rec *r = get_scratch();
   if (!r)
@@ -196,7 +200,7 @@ static __always_inline int on_iou(struct io_kiocb *req, long res, bool complete)
   }
   __u32 size = sizeof(*r) + (pos & (SCRATCH_SIZE / 2 - 1));
   r->hdr.size = size;
-  emit(r, size);
+  emit(r, size, sc_is_prio(nr));
   scratch_unlock(busy);
   return 0;
 }

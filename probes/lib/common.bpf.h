@@ -82,33 +82,47 @@ const volatile struct vigil_sc_desc sc_desc[VIGIL_NR_MAX] = {};
 __u8 sc_interest[VIGIL_NR_MAX] = {};
 __u8 want_procexit = 0;
 
+/* Counter indexes (struct vigil_counters). */
+enum {
+  CNT_EMITTED = 0, CNT_DROPS = 1, CNT_TRUNCATED = 2, CNT_ERRORS = 3, CNT_PREFILTERED = 4,
+  CNT_BUSY = 5, CNT_RESERVED = 6, CNT_THROTTLED = 7, CNT_PRIO_DROPS = 8, CNT_THROTTLES = 9,
+};
+
 static __always_inline void count(int field)
 {
   __u32 zero = 0;
   struct vigil_counters *c = bpf_map_lookup_elem(&counters, &zero);
   if (!c)
     return;
-  if (field == 0)
-    c->emitted++;
-  else if (field == 1)
-    c->drops++;
-  else if (field == 2)
-    c->truncated++;
-  else if (field == 3)
-    c->errors++;
-  else
-    c->prefiltered++;
+  switch (field) {
+  case CNT_EMITTED: c->emitted++; break;
+  case CNT_DROPS: c->drops++; break;
+  case CNT_TRUNCATED: c->truncated++; break;
+  case CNT_ERRORS: c->errors++; break;
+  case CNT_PREFILTERED: c->prefiltered++; break;
+  case CNT_BUSY: c->busy++; break;
+  case CNT_RESERVED: c->reserved++; break;
+  case CNT_THROTTLED: c->throttled++; break;
+  case CNT_PRIO_DROPS: c->drops++; c->prio_drops++; break;
+  default: c->throttles++; break;
+  }
 }
 
-static __always_inline void emit(void *rec, __u32 size)
+static __always_inline __u64 wakeup_flags(void)
 {
-  __u64 flags = BPF_RB_NO_WAKEUP;
   if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_backlog)
-    flags = BPF_RB_FORCE_WAKEUP;
-  if (bpf_ringbuf_output(&events, rec, size & (SCRATCH_SIZE - 1), flags))
-    count(1);
+    return BPF_RB_FORCE_WAKEUP;
+  return BPF_RB_NO_WAKEUP;
+}
+
+/* prio: a record that matters most (sched hooks, PRIO-class calls): its loss is counted
+ * apart. Whether a record may be written at all is decided before (lib/flood.bpf.h). */
+static __always_inline void emit(void *rec, __u32 size, bool prio)
+{
+  if (bpf_ringbuf_output(&events, rec, size & (SCRATCH_SIZE - 1), wakeup_flags()))
+    count(prio ? CNT_PRIO_DROPS : CNT_DROPS);
   else
-    count(0);
+    count(CNT_EMITTED);
 }
 
 static __always_inline void fill_hdr(struct vigil_hdr *h, __u16 type)
@@ -134,7 +148,7 @@ static __always_inline __u32 *scratch_lock(void)
   if (!busy)
     return 0;
   if (__sync_lock_test_and_set(busy, 1)) {
-    count(1);
+    count(CNT_BUSY);
     return 0;
   }
   return busy;

@@ -162,7 +162,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   pos += alen;
   __u32 size = sizeof(*r) + pos;
   r->hdr.size = size;
-  emit(r, size);
+  emit(r, size, true);
   scratch_unlock(busy);
   return 0;
 }

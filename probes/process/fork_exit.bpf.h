@@ -5,6 +5,7 @@
 
 #include "lib/common.bpf.h"
 #include "lib/syscall.bpf.h"
+#include "lib/flood.bpf.h"
 
 static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
 {
@@ -40,14 +41,18 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
   } else if (nr == nr_vfork) {
     r.flags = 0x00004000 | 0x00000100;  /* CLONE_VFORK | CLONE_VM */
   }
-  emit(&r, sizeof(r));
+  emit(&r, sizeof(r), true);
   return 0;
 }
 
 static __always_inline int on_exit(struct task_struct *task, bool group_dead)
 {
   __u64 id = bpf_get_current_pid_tgid();
-  if ((id >> 32) == self_tgid || !want_procexit)
+  if ((id >> 32) == self_tgid)
+    return 0;
+  if (group_dead)
+    flood_exit(id >> 32, (__u32)id);
+  if (!want_procexit)
     return 0;
   if (BPF_CORE_READ(task, flags) & PF_KTHREAD_VAL)
     return 0;
@@ -56,6 +61,6 @@ static __always_inline int on_exit(struct task_struct *task, bool group_dead)
   r.hdr.size = sizeof(r);
   r.exit_code = BPF_CORE_READ(task, exit_code);
   r.group_dead = group_dead;
-  emit(&r, sizeof(r));
+  emit(&r, sizeof(r), true);
   return 0;
 }

@@ -10,6 +10,7 @@
 #include "lib/path.bpf.h"
 #include "lib/file.bpf.h"
 #include "lib/syscall.bpf.h"
+#include "lib/flood.bpf.h"
 #include "syscalls/net.bpf.h"
 #include "syscalls/paths.bpf.h"
 #include "syscalls/open_prefilter.bpf.h"
@@ -42,6 +43,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     count(4);
     return 0;
   }
+  if (!flood_gate(id >> 32, (__u32)id, nr))
+    return 0;
   struct vigil_sys_rec *r = get_scratch();
   if (!r)
     return 0;
@@ -146,7 +149,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   }
   __u32 size = sizeof(*r) + pos;
   r->hdr.size = size;
-  emit(r, size);
+  emit(r, size, sc_is_prio(nr));
   scratch_unlock(busy);
   return 0;
 }

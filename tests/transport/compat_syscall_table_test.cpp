@@ -48,6 +48,21 @@ TEST(CompatSyscallTable, ProbeTablesTranslateToNativeNumbersOrNothing) {
   EXPECT_EQ(sock[SYS_CONNECT], SYS_connect);
   EXPECT_EQ(sock[SYS_ACCEPT], SYS_accept);
   EXPECT_EQ(sock[SYS_SHUTDOWN], VIGIL_COMPAT_NONE);
+  // Issue 13's calls: i386 numbers from asm/unistd_32.h.
+  EXPECT_EQ(nr[342], SYS_open_by_handle_at);
+  EXPECT_EQ(nr[341], SYS_name_to_handle_at);
+  EXPECT_EQ(nr[452], 452);  // fchmodat2 (same number on both ABIs)
+  EXPECT_EQ(nr[320], SYS_utimensat);
+  EXPECT_EQ(nr[412], SYS_utimensat);  // utimensat_time64
+  EXPECT_EQ(nr[226], SYS_setxattr);
+  EXPECT_EQ(nr[228], SYS_fsetxattr);
+  EXPECT_EQ(nr[348], SYS_process_vm_writev);
+  EXPECT_EQ(nr[438], SYS_pidfd_getfd);
+  EXPECT_EQ(nr[55], SYS_fcntl);   // fcntl: the native fcntl, not dup (its type)
+  EXPECT_EQ(nr[221], SYS_fcntl);  // fcntl64
+  EXPECT_EQ(nr[125], SYS_mprotect);
+  EXPECT_EQ(nr[90], VIGIL_COMPAT_NONE);   // old mmap: one struct pointer
+  EXPECT_EQ(nr[192], VIGIL_COMPAT_NONE);  // mmap2: offset in pages
   // Every translated number is one vigil traces, with the same event type as the i386 call.
   for (uint32_t i = 0; i < VIGIL_NR_MAX; ++i) {
     if (nr[i] == VIGIL_COMPAT_NONE) continue;

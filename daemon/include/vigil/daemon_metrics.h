@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "vigil/sensor.h"
+
 namespace vigil {
 
 struct SensorStats;
@@ -26,6 +28,7 @@ class DaemonMetrics {
   std::atomic<uint64_t> reloads_failed{0};
   std::atomic<uint64_t> map_tamper{0};      // probe maps found modified (and restored)
   std::atomic<uint64_t> canary_silences{0}; // times the canary stopped arriving
+  std::atomic<uint64_t> drop_alerts{0};     // "vigil: events dropped" alerts raised
   std::atomic<uint64_t> rules_loaded{0};
   std::atomic<uint64_t> rules_skipped{0};   // invalid rules left out (engine.skip_invalid_rules)
   // Sequence rules (SequenceEngine::stats(), refreshed once a second by the event thread).
@@ -63,6 +66,7 @@ class DaemonMetrics {
   uint64_t sensor_events_ = 0, sensor_drops_ = 0, sensor_decode_errors_ = 0,
            sensor_truncated_ = 0, sensor_probe_errors_ = 0, sensor_prefiltered_ = 0;
   std::vector<uint64_t> drops_per_cpu_;
+  SensorStats sensor_{};  // drops by cause
   std::vector<SinkStats> sinks_;
   uint64_t outputs_submitted_ = 0, outputs_filtered_ = 0, outputs_suppressed_ = 0;
 };

@@ -34,7 +34,8 @@ namespace vigil {
   X(kPathname, "pathname") X(kDir, "dir") X(kRet, "ret")                                   \
   X(kMountfd, "mountfd") X(kPidFd, "pid_fd") X(kTargetFd, "target_fd") X(kProt, "prot")    \
   X(kOffset, "offset") X(kTargetPid, "target_pid") X(kEntries, "entries")     \
-  X(kObjId, "id") X(kVigilObject, "vigil_object")
+  X(kObjId, "id") X(kVigilObject, "vigil_object")                                        \
+  X(kPhase, "phase") X(kDropped, "dropped") X(kEvents, "events") X(kTypes, "types")
 
 enum class ArgId : uint8_t {
 #define VIGIL_X_ARG(e, n) e,

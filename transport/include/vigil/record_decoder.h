@@ -39,6 +39,7 @@ class RecordDecoder {
   DecodeResult DecodeExec(const unsigned char* p, std::size_t size, Event* out) noexcept;
   DecodeResult DecodeFork(const unsigned char* p, std::size_t size, Event* out) noexcept;
   DecodeResult DecodeExit(const unsigned char* p, std::size_t size, Event* out) noexcept;
+  DecodeResult DecodeThrottle(const unsigned char* p, std::size_t size, Event* out) noexcept;
   // Joins dir + "/" + rel with "." / ".." folded into the arena; rel alone when no dir.
   std::string_view Resolve(std::string_view dir, std::string_view rel) noexcept;
   // "<truncated>" + tail in the arena: a path walk that stopped before the root.
@@ -50,6 +51,7 @@ class RecordDecoder {
   static constexpr std::size_t kArenaBytes = 3 * 8192;
   std::array<char, kArenaBytes> arena_{};
   std::size_t arena_used_ = 0;
+  std::array<char, 256> throttle_types_{};  // "openat=17000 connect=3 other=0"
 };
 
 // Path normalisation used by the decoder: joins `dir` and `rel` (rel may be absolute, then

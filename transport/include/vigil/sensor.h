@@ -32,14 +32,28 @@ struct SensorOptions {
   bool capture_args_at_enter = false;  // read syscall args at sys_enter (per-thread map)
                                        // instead of from the exit-time registers
   int drain_interval_ms = 5;  // Poll() checks the ring at least this often
+  // Flood control (probes/lib/flood.bpf.h): while the ring's backlog is at least a quarter
+  // of it, a process producing more than throttle_events records in a throttle_window_ms
+  // window (with the backlog past half) is throttled and reported (evt.type = drop);
+  // the last eighth of the ring is kept for exec/exit/fork, credential changes, ptrace,
+  // module loads, bpf, connects and the other records that matter.
+  uint32_t throttle_events = 4096;
+  uint32_t throttle_window_ms = 1000;
 };
 
 struct SensorStats {
   uint64_t events = 0;          // events delivered to callbacks
   uint64_t records = 0;         // records read from the ring
   uint64_t emitted = 0;         // records the probes wrote (sum over CPUs)
-  uint64_t drops = 0;           // records lost because the ring was full (sum over CPUs)
-  std::vector<uint64_t> drops_per_cpu;
+  uint64_t drops = 0;           // records lost, every cause (sum over CPUs)
+  std::vector<uint64_t> drops_per_cpu;  // the same per CPU
+  // drops by cause (they add up to `drops`):
+  uint64_t drops_ring_full = 0;     // the ring had no room
+  uint64_t drops_scratch_busy = 0;  // the per-CPU scratch buffer was in use (preemption)
+  uint64_t drops_reserve = 0;       // cheap records refused to keep the reserved share free
+  uint64_t drops_throttled = 0;     // records of a process throttled for flooding
+  uint64_t drops_priority = 0;      // of drops_ring_full: records of the class that matters
+  uint64_t throttles = 0;           // processes throttled (flood-control summaries)
   uint64_t truncated = 0;       // strings cut by the probes
   uint64_t probe_errors = 0;    // failed reads in the probes
   uint64_t decode_errors = 0;   // malformed records (counted, skipped)
