@@ -331,6 +331,13 @@ int Daemon::Run() {
           std::chrono::system_clock::now().time_since_epoch())
           .count());
 
+  // Until the config says how to log, log to stderr: spdlog's default logger writes to
+  // stdout, which carries the alerts (the outputs logged their set-up into the JSON stream).
+  if (!spdlog::get("vigil") && !spdlog::get("vigil-startup")) {
+    auto early = spdlog::stderr_logger_mt("vigil-startup");
+    early->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ vigil: %v");
+    spdlog::set_default_logger(early);
+  }
   Loaded initial = LoadEverything(options_, true);
   if (!spdlog::get("vigil")) ConfigureLogging(initial.config);
   if (initial.result.ruleset) LogDiagnostics(initial.result);

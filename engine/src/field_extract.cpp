@@ -186,12 +186,6 @@ std::string_view FsPathArg(const Event& ev, int which, bool raw, EvalContext& ct
         if (!p.empty()) break;
       }
       dirfd_of(ArgId::kDirfd);
-      // An empty path with a real dirfd names the dirfd's file itself (futimens is
-      // utimensat(fd, NULL); AT_EMPTY_PATH): the path the table knows for that fd.
-      if (p.empty() && dirfd >= 0 && !ev.file_resolved) {
-        const FdInfo* fi = ctx.table().FindFd(ev.tgid, dirfd);
-        return fi ? std::string_view(fi->name) : std::string_view();
-      }
       break;
     }
   }

@@ -352,16 +352,11 @@ OpenPrefilter Ruleset::DerivePathFilter() const {
                       OpenPrefilter* off) {
     if (ReadsFdTable(cond, types, table_types)) {
       // fd.* of those events comes from the fd table, which learns a file from the open that
-      // made the fd: the rule needs the opens whose path meets its path conditions (judged
-      // as if the event were that open), whatever their mode. No path condition: every open.
-      PathNeed from_table = Need(cond, table_types | open_types);
-      if (from_table.kind == PathNeed::Kind::kAny) {
-        *off = disable(what, "reads fd.* on events other than opens and sockets with no condition on "
-                             "the path (needs every open)");
-        return false;
-      }
-      for (auto& p : from_table.prefixes) out.prefixes.push_back({std::move(p), false});
-      for (auto& s : from_table.suffixes) out.suffixes.push_back({std::move(s), false});
+      // made the fd. The table is only right when it sees every open: with opens left in the
+      // kernel, an fd number keeps the name of an earlier file (closes are not all reported),
+      // so even a rule testing a path (mmap of /tmp/...) would read a stale name.
+      *off = disable(what, "reads fd.* on events other than opens and sockets (needs every open)");
+      return false;
     }
     if ((types & open_types).none()) return true;
     if (UsesRawDotDot(cond)) out.raw_dotdot = true;

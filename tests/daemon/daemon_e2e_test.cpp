@@ -140,6 +140,39 @@ TEST_F(DaemonE2E, RealExecRaisesFalcoShapedAlertInFileSink) {
   EXPECT_EQ(vigil_->Stop(), 0) << vigil_->Log();
 }
 
+// stdout carries JSON alerts (piped into a SIEM): nothing else may be written there, not
+// even the start-up log (the outputs logged their set-up through spdlog's default logger,
+// which writes to stdout, before the daemon's own logger existed).
+TEST_F(DaemonE2E, StdoutCarriesOnlyJsonAlerts) {
+  std::string marker = UniqueMarker("vigil-e2e-stdout");
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Marker Exec", marker));
+  std::string cfg = dir_.Write("stdout.yaml", "rules_files: [" + rules + "]\n"
+                                              "metrics: {enabled: false}\nsensor: {ring_buffer_mb: 8}\n"
+                                              "outputs:\n  stdout: {enabled: true}\n");
+  const char* bin = std::getenv("VIGIL_BINARY");
+  const std::string log = dir_.path() + "/stdout-test.log";
+  // Start, wait for the probes, exec the marker once, stop with SIGINT; capture stdout.
+  const std::string cmd = "timeout 120 sh -c '" + std::string(bin ? bin : "build/vigil") + " run -c " + cfg +
+                          " 2>" + log + " & p=$!; until grep -q \"probes attached\" " + log +
+                          "; do sleep 0.2; done; /bin/true " + marker + "; sleep 1; kill -INT $p; wait $p'";
+  FILE* f = popen(cmd.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  std::string out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  std::istringstream lines(out);
+  std::string line;
+  int json_lines = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << "not JSON on stdout: " << line;
+    ++json_lines;
+  }
+  EXPECT_GE(json_lines, 1) << "no alert on stdout; daemon log:\n" << testing::ReadFile(log);
+}
+
 TEST_F(DaemonE2E, SighupWithBrokenRulesKeepsOldRulesRunning) {
   std::string marker = UniqueMarker("vigil-e2e-hup");
   std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Reload Keep", marker));
