@@ -9,17 +9,9 @@
 
 #include "engine_test_util.h"
 
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
+#include "../support/counting_new.h"
 
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using vigil::testing::g_allocations;
 
 namespace vigil {
 namespace {

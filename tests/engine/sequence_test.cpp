@@ -11,22 +11,9 @@
 #include "engine_test_util.h"
 #include "vigil/sequence_engine.h"
 
-namespace {
-std::atomic<uint64_t> g_allocations{0};
-}  // namespace
+#include "../support/counting_new.h"
 
-// Counting allocator (as in evaluation_test.cpp). GCC flags the free() below once it inlines
-// these into the test; they are a matched malloc/free pair.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-#pragma GCC diagnostic pop
+using vigil::testing::g_allocations;
 
 namespace vigil {
 namespace {

@@ -240,7 +240,14 @@ TEST(SpoolDiskFull, DropsAreCountedAndDeliveryResumesWhenSpaceIsFreed) {
   }
   for (int i = 0; i < 20; ++i) manager->Submit(Numbered(1000 + i));  // cannot be spooled
   ASSERT_TRUE(WaitFor([&] { return manager->Stats()[0].spool.write_failed >= 1; }, 5s));
-  ASSERT_TRUE(WaitFor([&] { return manager->Stats()[0].queue_depth == 0; }, 5s));
+  // The worker counts a batch's refusals after trying each record of it: wait until the
+  // queue is empty and the batch in hand is accounted for.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const SinkStats s = manager->Stats()[0];
+        return s.queue_depth == 0 && s.dropped == s.spool.write_failed;
+      },
+      5s));
   const SinkStats full = manager->Stats()[0];
   EXPECT_EQ(full.dropped, full.spool.write_failed);
   EXPECT_GE(full.spool.write_failed, 10u);  // a page of the open segment may still have had room
