@@ -22,9 +22,9 @@
 //   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
 //   fire_helper traceme                     PTRACE_TRACEME
 //   fire_helper memfd-exec <path> [argv0 args...]  copy path into a memfd, fexecve it
-//   fire_helper timestomp utimensat|futimens  in a private mount namespace with a tmpfs on
+//   fire_helper timestomp                   in a private mount namespace with a tmpfs on
 //                                           /usr/local/sbin: create a file there, set its times
-//                                           by path (utimensat) or by fd (futimens)
+//                                           by path (utimensat)
 //   fire_helper bind-read <file> <target>   in a private mount namespace, bind-mount file on
 //                                           target (an existing file) and read target
 //   fire_helper setcap-xattr <path> path|fd setxattr / fsetxattr security.capability
@@ -32,8 +32,6 @@
 //   fire_helper vm-writev                   process_vm_writev into its own stopped child
 //   fire_helper open-by-handle <path>       name_to_handle_at + open_by_handle_at of path
 //   fire_helper uring-setup                 io_uring_setup (a ring of 4), then closes it
-//   fire_helper mmap-exec-orphan <path>     a grandchild, once orphaned (reparented away from
-//                                           the test and its build tool), maps path PROT_EXEC
 //   fire_helper int80-read <path>           open(path, O_RDONLY) as a 32-bit syscall (int $0x80)
 //   fire_helper int80-collide               i386 rt_sigprocmask (175) and ioperm (101): the
 //                                           x86_64 numbers of init_module and ptrace
@@ -141,7 +139,9 @@ int PacketSocket() {
   return 0;
 }
 
-int RedirectStdout() {
+// A loopback TCP connection made stdout for a moment, by dup2 or by close(1) +
+// fcntl(F_DUPFD, 1) (the same technique to a rule), then stdout is restored.
+int RedirectStdout(bool with_fcntl) {
   int listener = socket(AF_INET, SOCK_STREAM, 0);
   if (listener < 0) return Fail("socket");
   sockaddr_in addr{};
@@ -159,7 +159,12 @@ int RedirectStdout() {
     return Fail("connect");
   }
   int saved = dup(1);
-  if (dup2(conn, 1) != 1) return Fail("dup2");
+  if (with_fcntl) {
+    close(1);
+    if (fcntl(conn, F_DUPFD, 1) != 1) return Fail("fcntl F_DUPFD");
+  } else if (dup2(conn, 1) != 1) {
+    return Fail("dup2");
+  }
   dup2(saved, 1);
   close(saved);
   close(conn);
@@ -167,46 +172,24 @@ int RedirectStdout() {
   return 0;
 }
 
-// Like RedirectStdout, with fcntl(F_DUPFD) instead of dup2 (the same technique to a rule).
-int RedirectStdoutFcntl() {
-  int listener = socket(AF_INET, SOCK_STREAM, 0);
-  if (listener < 0) return Fail("socket");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      listen(listener, 1) != 0 ||
-      getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return Fail("listen");
-  }
-  int conn = socket(AF_INET, SOCK_STREAM, 0);
-  if (conn < 0) return Fail("socket");
-  if (connect(conn, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return Fail("connect");
-  }
-  int saved = dup(1);
-  close(1);
-  if (fcntl(conn, F_DUPFD, 1) != 1) return Fail("fcntl F_DUPFD");
-  dup2(saved, 1);
-  close(saved);
-  close(conn);
-  close(listener);
+// A mount namespace of this process whose mounts do not propagate to the host's.
+int EnterPrivateMountNamespace() {
+  if (unshare(CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)");
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return Fail("make / private");
   return 0;
 }
 
 // Timestomping a "system" file without touching the host: a private mount namespace, a
 // tmpfs over /usr/local/sbin (the kernel-resolved path is /usr/local/sbin/...), a file there.
-int Timestomp(const std::string& how) {
-  if (unshare(CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)");
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return Fail("make / private");
+int Timestomp() {
+  if (int rc = EnterPrivateMountNamespace()) return rc;
   if (mount("vigil-test", "/usr/local/sbin", "tmpfs", 0, "size=64k") != 0) return Fail("mount tmpfs");
   const char* path = "/usr/local/sbin/vigil-timestomp";
   int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
   if (fd < 0) return Fail("create");
   timespec old[2] = {{946684800, 0}, {946684800, 0}};  // 2000-01-01
-  int rc = how == "futimens" ? futimens(fd, old) : utimensat(AT_FDCWD, path, old, 0);
   close(fd);
+  int rc = utimensat(AT_FDCWD, path, old, 0);
   if (rc != 0) return Fail("set times");
   return 0;  // the namespace and its tmpfs go away with the process
 }
@@ -215,8 +198,7 @@ int OpenAndClose(const char* path, int flags);
 
 // Reads a file through a bind mount of it (the kernel's path is the mount point's).
 int BindRead(const char* file, const char* target) {
-  if (unshare(CLONE_NEWNS) != 0) return Fail("unshare(CLONE_NEWNS)");
-  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return Fail("make / private");
+  if (int rc = EnterPrivateMountNamespace()) return rc;
   if (mount(file, target, nullptr, MS_BIND, nullptr) != 0) return Fail("bind mount");
   return OpenAndClose(target, O_RDONLY);
 }
@@ -269,37 +251,6 @@ int OpenByHandle(const char* path) {
   close(mount_fd);
   if (fd < 0) return Fail("open_by_handle_at");
   close(fd);
-  return 0;
-}
-
-// The mapping process is orphaned first so that no build tool (meson runs the tests) is
-// among its ancestors; the helper waits for it through a pipe.
-int MmapExecOrphan(const char* path) {
-  int done[2];
-  if (pipe(done) != 0) return Fail("pipe");
-  pid_t child = fork();
-  if (child < 0) return Fail("fork");
-  if (child == 0) {
-    const pid_t parent = getpid();
-    if (fork() != 0) _exit(0);
-    while (getppid() == parent) usleep(1000);
-    char ok = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      void* m = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
-      if (m != MAP_FAILED) {
-        ok = 1;
-        munmap(m, 4096);
-      }
-      close(fd);
-    }
-    if (write(done[1], &ok, 1) != 1) _exit(1);
-    _exit(0);
-  }
-  close(done[1]);
-  waitpid(child, nullptr, 0);
-  char ok = 0;
-  if (read(done[0], &ok, 1) != 1 || !ok) return Fail("mmap PROT_EXEC in the orphan");
   return 0;
 }
 
@@ -466,20 +417,19 @@ int main(int argc, char** argv) {
   }
   if (action == "spawnp") return SpawnPath(argc, argv);
   if (action == "packet-socket") return PacketSocket();
-  if (action == "redirect-stdout") return RedirectStdout();
-  if (action == "redirect-stdout-fcntl") return RedirectStdoutFcntl();
+  if (action == "redirect-stdout") return RedirectStdout(false);
+  if (action == "redirect-stdout-fcntl") return RedirectStdout(true);
   if (action == "uring-read" && argc == 3) return UringRead(argv[2]);
   if (action == "module") return Module();
   if (action == "ptrace-attach") return PtraceAttach();
   if (action == "traceme") return Traceme();
   if (action == "memfd-exec") return MemfdExec(argc, argv);
-  if (action == "timestomp" && argc == 3) return Timestomp(argv[2]);
+  if (action == "timestomp") return Timestomp();
   if (action == "setcap-xattr" && argc == 4) return SetcapXattr(argv[2], argv[3]);
   if (action == "vm-writev") return VmWritev();
   if (action == "bind-read" && argc == 4) return BindRead(argv[2], argv[3]);
   if (action == "open-by-handle" && argc == 3) return OpenByHandle(argv[2]);
   if (action == "uring-setup") return UringSetup();
-  if (action == "mmap-exec-orphan" && argc == 3) return MmapExecOrphan(argv[2]);
 #if defined(__x86_64__)
   if (action == "int80-read" && argc == 3) return Int80Read(argv[2]);
   if (action == "int80-collide") return Int80Collide();
