@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "../support/vigil_process.h"
+#include "e2e_support.h"
 
 namespace vigil {
 namespace {
@@ -28,28 +28,17 @@ namespace {
 using namespace std::chrono_literals;
 using testing::ReadJsonLines;
 using testing::TempDir;
-using testing::VigilProcess;
+using testing::ContainerVigil;
+using testing::Sh;
 using testing::WaitUntil;
 
 const std::string kImage = "docker.io/library/nginx:1.25.3";
-
-int Sh(const std::string& cmd, std::string* out = nullptr) {
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  if (!f) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  int rc = pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 class PodmanE2E : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir();
-    const std::string src = std::getenv("VIGIL_SOURCE_ROOT") ? std::getenv("VIGIL_SOURCE_ROOT") : ".";
+    const std::string src = testing::SourceRoot();
     std::string out;
     ASSERT_EQ(Sh(src + "/tools/containers-image conf " + dir_->path(), &out), 0) << out;
     setenv("CONTAINERS_CONF", (dir_->path() + "/containers.conf").c_str(), 1);
@@ -65,53 +54,27 @@ class PodmanE2E : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& n : names_) Sh("podman rm -f -t 0 " + n);
-    if (vigil_) vigil_->Stop();
+    vigil_.Stop();
   }
   std::string Name(const std::string& what) {
     names_.push_back("vigil-" + what + "-" + std::to_string(getpid()));
     return names_.back();
   }
   void StartVigil(const std::string& extra_rules, const std::string& extra_config = "") {
-    const std::string shared = std::getenv("VIGIL_SHARED_DIR");
-    const std::string rules = dir_->Write("test_rules.yaml", extra_rules);
-    const std::string up = shared + "/falco-rules/";
-    const std::string cfg = dir_->Write(
-        "vigil.yaml", "rules_files: [" + up + "falco_rules.yaml, " + up + "falco-incubating_rules.yaml, " + up +
-                          "falco-sandbox_rules.yaml, " + rules + "]\n"
-                          "engine: {append_output: 'container_id=%container.id container_name=%container.name "
-                          "image=%container.image'}\n"
-                          "metrics: {enabled: true, address: 127.0.0.1, port: 0}\n"
-                          "self_protection: false\n"
-                          "outputs:\n  stdout: {enabled: false}\n  file: {enabled: true, path: " +
-                          alerts_path_ + "}\n" + extra_config);
-    std::remove(alerts_path_.c_str());
-    vigil_ = std::make_unique<VigilProcess>(std::vector<std::string>{"run", "-c", cfg}, dir_->path() + "/vigil.log");
-    ASSERT_TRUE(vigil_->WaitForLog("probes attached", 90s)) << vigil_->Log();
+    const std::string failed = vigil_.Start(extra_rules, extra_config);
+    ASSERT_TRUE(failed.empty()) << failed;
   }
-  // Alerts of `rule` whose `field` (container.name unless told) is `name`.
-  std::vector<nlohmann::json> AlertsFor(const std::string& rule, const std::string& name,
+  std::vector<nlohmann::json> AlertsFor(const std::string& rule, const std::string& value,
                                         std::chrono::milliseconds timeout = 30s,
-                                        const std::string& field = "container.name") {
-    std::vector<nlohmann::json> found;
-    WaitUntil(
-        [&] {
-          found.clear();
-          for (const auto& a : ReadJsonLines(alerts_path_)) {
-            if (a.value("rule", "") != rule) continue;
-            const auto& f = a["output_fields"];
-            if (f.contains(field) && f[field] == name) found.push_back(a);
-          }
-          return !found.empty();
-        },
-        timeout);
-    return found;
+                                        const std::string& field = "container.name") const {
+    return vigil_.AlertsFor(rule, value, timeout, field);
   }
 
   static TempDir* dir_;
   static bool image_existed_;
-  std::string alerts_path_ = dir_->path() + "/alerts.jsonl";
+  std::string alerts_path_ = dir_->path() + "/alerts.jsonl";  // ContainerVigil's file sink
   std::vector<std::string> names_;
-  std::unique_ptr<VigilProcess> vigil_;
+  ContainerVigil vigil_{*dir_};
 };
 TempDir* PodmanE2E::dir_ = nullptr;
 bool PodmanE2E::image_existed_ = false;
@@ -136,7 +99,7 @@ TEST_F(PodmanE2E, ShellAndShadowReadCarryContainerMetadata) {
   ASSERT_EQ(Sh("podman run --name " + name + " " + kImage + " sh -c '/bin/cat /etc/shadow >/dev/null; /bin/true'", &out), 0)
       << out;
   auto reads = AlertsFor("vigil test shadow read in container", name);
-  ASSERT_FALSE(reads.empty()) << vigil_->Log();
+  ASSERT_FALSE(reads.empty()) << vigil_.Log();
   const auto& f = reads[0]["output_fields"];
   EXPECT_EQ(f["container.image"], kImage);
   EXPECT_EQ(f["container.image.repository"], "docker.io/library/nginx");
@@ -157,8 +120,8 @@ TEST_F(PodmanE2E, PrivilegedAndSensitiveMountLaunchRulesFire) {
   ASSERT_EQ(Sh("podman run --name " + mnt + " -v /etc:/host/etc:ro " + kImage + " sh -c true", &out), 0) << out;
   ASSERT_EQ(Sh("podman run --name " + plain + " " + kImage + " sh -c true", &out), 0) << out;
   // engine.append_output puts container.name on every alert (as Falco's append_output does).
-  EXPECT_FALSE(AlertsFor("Launch Privileged Container", priv).empty()) << vigil_->Log();
-  EXPECT_FALSE(AlertsFor("Launch Sensitive Mount Container", mnt).empty()) << vigil_->Log();
+  EXPECT_FALSE(AlertsFor("Launch Privileged Container", priv).empty()) << vigil_.Log();
+  EXPECT_FALSE(AlertsFor("Launch Sensitive Mount Container", mnt).empty()) << vigil_.Log();
   EXPECT_TRUE(AlertsFor("Launch Privileged Container", plain, 2s).empty());
   EXPECT_TRUE(AlertsFor("Launch Sensitive Mount Container", plain, 1s).empty());
   EXPECT_TRUE(AlertsFor("Launch Sensitive Mount Container", priv, 1s).empty());
@@ -186,7 +149,7 @@ TEST_F(PodmanE2E, ContainerEventOutlivesItsProcessWhenNoRuntimeAnswers) {
   ASSERT_EQ(Sh("podman inspect --format '{{.Id}}' " + priv, &out), 0) << out;
   const std::string id = out.substr(0, 12);
   auto alerts = AlertsFor("vigil test container event", id, 30s, "container.id");
-  ASSERT_FALSE(alerts.empty()) << vigil_->Log();
+  ASSERT_FALSE(alerts.empty()) << vigil_.Log();
   // The first exec seen in the container's cgroup: runc's init re-exec or the shell.
   const auto& pname = alerts[0]["output_fields"]["proc.name"];
   EXPECT_TRUE(pname == "runc" || pname == "sh") << alerts[0].dump();
@@ -238,7 +201,7 @@ TEST_F(PodmanE2E, BurstOfNewContainersGetsMetadata) {
       },
       60s);
   std::smatch m;
-  std::string log = vigil_->Log();
+  std::string log = vigil_.Log();
   uint16_t port = 0;
   if (std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics")))
     port = static_cast<uint16_t>(std::stoi(m[1]));
