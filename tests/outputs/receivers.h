@@ -1,7 +1,8 @@
 // receivers.h — real alert receivers for the delivery fault tests, each startable and
 // stoppable on a fixed loopback port: an HTTP server (LoopbackHttpServer), an RFC 6587
 // syslog TCP collector, and redis-server / nats-server processes (Debian packages) with
-// their data in a temp directory. Each returns the alert JSON documents it holds, in
+// their data in a temp directory. Ports are ReservedPorts, so no other test or outgoing
+// connection can take one while its receiver is down. Each returns the alert JSON documents it holds, in
 // arrival order. Test-only.
 #pragma once
 
@@ -17,6 +18,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +29,7 @@
 #include <vector>
 
 #include "loopback_http_server.h"
+#include "reserved_port.h"
 #include "test_alerts.h"
 #include "vigil/outputs_config.h"
 
@@ -45,7 +50,7 @@ class Receiver {
 // A process started with fork/exec, output to `log`; stopped with SIGTERM (then SIGKILL).
 class ChildProcess {
  public:
-  ChildProcess(std::vector<std::string> argv, const std::string& log) {
+  ChildProcess(std::vector<std::string> argv, const std::string& log) : log_(log) {
     pid_ = fork();
     if (pid_ == 0) {
       const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
@@ -61,6 +66,17 @@ class ChildProcess {
     }
   }
   ~ChildProcess() { Stop(); }
+  bool Running() {
+    if (pid_ <= 0) return false;
+    if (waitpid(pid_, nullptr, WNOHANG) != pid_) return true;
+    pid_ = -1;
+    return false;
+  }
+  std::string Log() const {
+    std::ostringstream text;
+    text << std::ifstream(log_).rdbuf();
+    return text.str();
+  }
   void Stop() {
     if (pid_ <= 0) return;
     ::kill(pid_, SIGTERM);
@@ -77,8 +93,29 @@ class ChildProcess {
   }
 
  private:
+  std::string log_;
   pid_t pid_ = -1;
 };
+
+inline bool TcpAccepts(uint16_t port);
+
+// Starts a server process and waits until it accepts on `port`; throws with its log when
+// it exits or does not accept within 10 s (a receiver that silently is not there would
+// turn into a confusing "alerts did not arrive" failure later).
+inline std::unique_ptr<ChildProcess> StartServer(std::vector<std::string> argv, const std::string& log,
+                                                 uint16_t port) {
+  const std::string what = argv[0];
+  auto server = std::make_unique<ChildProcess>(std::move(argv), log);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server->Running() && !TcpAccepts(port) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!server->Running() || !TcpAccepts(port)) {
+    throw std::runtime_error(what + " did not start on 127.0.0.1:" + std::to_string(port) + "; its log:\n" +
+                             server->Log());
+  }
+  return server;
+}
 
 inline bool TcpAccepts(uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -93,9 +130,12 @@ inline bool TcpAccepts(uint16_t port) {
 
 class HttpReceiver final : public Receiver {
  public:
-  HttpReceiver() : port_(RefusedPort()) {}
+  HttpReceiver() = default;
   std::string name() const override { return "http"; }
-  void Start() override { server_ = std::make_unique<LoopbackHttpServer>(200, port_); }
+  void Start() override {
+    server_ = std::make_unique<LoopbackHttpServer>(200, port_.port());
+    if (server_->port() != port_.port()) throw std::runtime_error("HTTP receiver cannot listen on its port");
+  }
   void Stop() override {
     if (server_ == nullptr) return;
     for (const auto& r : server_->requests()) kept_.push_back(r.body);
@@ -110,14 +150,14 @@ class HttpReceiver final : public Receiver {
   }
   void Configure(OutputsConfig* c) override {
     c->http.enabled = true;
-    c->http.options.url = "http://127.0.0.1:" + std::to_string(port_) + "/";
+    c->http.options.url = "http://127.0.0.1:" + std::to_string(port_.port()) + "/";
     c->http.options.retries = 0;
     c->http.options.timeout = std::chrono::milliseconds(1000);
   }
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return port_.port(); }
 
  private:
-  uint16_t port_;
+  ReservedPort port_;
   std::unique_ptr<LoopbackHttpServer> server_;
   std::vector<std::string> kept_;
 };
@@ -125,7 +165,7 @@ class HttpReceiver final : public Receiver {
 // RFC 5424 over TCP with octet counting; keeps the MSG part after "alert - ".
 class SyslogTcpReceiver final : public Receiver {
  public:
-  SyslogTcpReceiver() : port_(RefusedPort()) {}
+  SyslogTcpReceiver() = default;
   ~SyslogTcpReceiver() override { Stop(); }
   std::string name() const override { return "syslog"; }
   void Start() override {
@@ -134,10 +174,12 @@ class SyslogTcpReceiver final : public Receiver {
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
+    addr.sin_port = htons(port_.port());
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    ::listen(listen_fd_, 16);
+    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 16) != 0) {
+      ::close(listen_fd_);
+      throw std::runtime_error("syslog receiver cannot listen on port " + std::to_string(port_.port()));
+    }
     stop_ = false;
     thread_ = std::thread([this] { Loop(); });
   }
@@ -155,7 +197,7 @@ class SyslogTcpReceiver final : public Receiver {
     c->syslog.enabled = true;
     c->syslog.options.transport = SyslogSinkOptions::Transport::kTcp;
     c->syslog.options.host = "127.0.0.1";
-    c->syslog.options.port = port_;
+    c->syslog.options.port = port_.port();
     c->syslog.options.timeout = std::chrono::milliseconds(1000);
   }
 
@@ -198,7 +240,7 @@ class SyslogTcpReceiver final : public Receiver {
     for (auto& c : conns) ::close(c.first);
   }
 
-  uint16_t port_;
+  ReservedPort port_;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -211,20 +253,18 @@ class SyslogTcpReceiver final : public Receiver {
 class RedisReceiver final : public Receiver {
  public:
   explicit RedisReceiver(std::string dir, bool fsync_always = true)
-      : dir_(std::move(dir)), port_(RefusedPort()), fsync_(fsync_always ? "always" : "everysec") {}
+      : dir_(std::move(dir)), fsync_(fsync_always ? "always" : "everysec") {}
   std::string name() const override { return "redis"; }
   void Start() override {
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                 "--save", "", "--appendonly", "yes", "--appendfsync", fsync_, "--dir",
-                                 dir_, "--daemonize", "no", "--protected-mode", "no"},
-        dir_ + "/redis.log");
-    WaitFor([&] { return TcpAccepts(port_); }, std::chrono::seconds(10));
+    server_ = StartServer({"redis-server", "--port", std::to_string(port_.port()), "--bind", "127.0.0.1", "--save",
+                           "", "--appendonly", "yes", "--appendfsync", fsync_, "--dir", dir_, "--daemonize", "no",
+                           "--protected-mode", "no"},
+                          dir_ + "/redis.log", port_.port());
   }
   void Stop() override { server_.reset(); }
   std::vector<std::string> Records() override {
     std::vector<std::string> out;
-    redisContext* c = redisConnect("127.0.0.1", port_);
+    redisContext* c = redisConnect("127.0.0.1", port_.port());
     if (c == nullptr || c->err) {
       if (c) redisFree(c);
       return out;
@@ -244,14 +284,14 @@ class RedisReceiver final : public Receiver {
   }
   void Configure(OutputsConfig* c) override {
     c->redis.enabled = true;
-    c->redis.options.port = port_;
+    c->redis.options.port = port_.port();
     c->redis.options.key = "vigil:test";
     c->redis.options.timeout = std::chrono::milliseconds(1000);
   }
 
  private:
   std::string dir_;
-  uint16_t port_;
+  ReservedPort port_;
   std::string fsync_;
   std::unique_ptr<ChildProcess> server_;
 };
@@ -259,14 +299,12 @@ class RedisReceiver final : public Receiver {
 // nats-server with JetStream storing in `dir`; the sink creates the stream.
 class NatsReceiver final : public Receiver {
  public:
-  explicit NatsReceiver(std::string dir) : dir_(std::move(dir)), port_(RefusedPort()) {}
+  explicit NatsReceiver(std::string dir) : dir_(std::move(dir)) {}
   std::string name() const override { return "nats"; }
   void Start() override {
-    server_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_), "-sd",
-                                 dir_ + "/js"},
-        dir_ + "/nats.log");
-    WaitFor([&] { return TcpAccepts(port_); }, std::chrono::seconds(10));
+    server_ = StartServer({"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_.port()), "-sd",
+                           dir_ + "/js"},
+                          dir_ + "/nats.log", port_.port());
   }
   void Stop() override { server_.reset(); }
   std::vector<std::string> Records() override {
@@ -293,12 +331,12 @@ class NatsReceiver final : public Receiver {
     c->nats.options.create_stream = true;
     c->nats.options.timeout = std::chrono::milliseconds(1000);
   }
-  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return "nats://127.0.0.1:" + std::to_string(port_.port()); }
   const std::vector<std::string>& subjects() const { return subjects_; }
 
  private:
   std::string dir_;
-  uint16_t port_;
+  ReservedPort port_;
   std::unique_ptr<ChildProcess> server_;
   std::vector<std::string> subjects_;
 };
