@@ -179,6 +179,10 @@ void ParseImpl(std::string_view line, ParsedEvent* out) {
   ev.tid = f.Get<uint32_t>("thread.tid", ev.tgid);
   ev.exit_code = f.Get<int32_t>("exit_code", 0);
   ev.io_uring = f.Get<bool>("evt.is_io_uring", false);
+  ev.file_resolved = f.Get<bool>("evt.file_resolved", false);
+  ev.path_truncated = f.Get<bool>("evt.path_truncated", false);
+  ev.raw_path = Keep(out, f.Get<std::string>("fd.nameraw", ""));
+  ev.alias_path = Keep(out, f.Get<std::string>("fd.alias", ""));
   if (auto it = j.find("evt.args"); it != j.end()) {
     if (!it->is_object()) throw std::runtime_error("evt.args must be an object");
     for (const auto& [name, value] : it->items()) {
@@ -343,6 +347,12 @@ void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, st
   }
   if (ev.type == EventType::kProcExit) j["exit_code"] = ev.exit_code;
   if (ev.io_uring) j["evt.is_io_uring"] = true;
+  if (ev.file_resolved) {  // the name argument is the kernel's path; keep the caller's string
+    j["evt.file_resolved"] = true;
+    j["fd.nameraw"] = std::string(ev.raw_path);
+  }
+  if (ev.path_truncated) j["evt.path_truncated"] = true;
+  if (!ev.alias_path.empty()) j["fd.alias"] = std::string(ev.alias_path);
   if (proc) j["proc"] = ProcJson(*proc, options.with_env);
   *out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out->push_back('\n');

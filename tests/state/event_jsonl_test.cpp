@@ -64,6 +64,10 @@ void ExpectSameEvent(const Event& a, const Event& b) {
     EXPECT_EQ(a.fork->flags, b.fork->flags);
   }
   EXPECT_EQ(a.exit_code, b.exit_code);
+  EXPECT_EQ(a.file_resolved, b.file_resolved);
+  EXPECT_EQ(a.path_truncated, b.path_truncated);
+  EXPECT_EQ(a.raw_path, b.raw_path);
+  EXPECT_EQ(a.alias_path, b.alias_path);
 }
 
 TEST(EventJsonl, RoundTripsOpenWithArgsInOrder) {
@@ -93,6 +97,32 @@ TEST(EventJsonl, RoundTripsOpenWithArgsInOrder) {
   ASSERT_TRUE(ParseEventJsonl(line, &parsed, &error)) << error;
   ExpectSameEvent(ev, parsed.event);
   EXPECT_FALSE(parsed.process.has_value());
+}
+
+// A recording keeps what the kernel resolved: the kernel path (name), the caller's string
+// (fd.nameraw), the watched path's alias (fd.alias) and a cut-short walk, so a replayed
+// event matches the rules the live one matched.
+TEST(EventJsonl, RoundTripsKernelResolvedOpen) {
+  Event ev;
+  ev.type = EventType::kOpenat;
+  ev.ts_ns = 1732460000123456789ULL;
+  ev.tid = ev.tgid = 100;
+  ev.res = 3;
+  ev.AddNum(ArgId::kFd, 3);
+  ev.AddNum(ArgId::kDirfd, -100);
+  ev.AddStr(ArgId::kName, "/etc/shadow");
+  ev.AddNum(ArgId::kFlags, 0);
+  ev.file_resolved = true;
+  ev.path_truncated = true;
+  ev.raw_path = "../../proc/self/root/etc/./shadow";
+  ev.alias_path = "/srv/bind/shadow";
+  std::string line;
+  AppendEventJsonl(ev, nullptr, nullptr, &line);
+  EXPECT_NE(line.find("\"fd.nameraw\":\"../../proc/self/root/etc/./shadow\""), std::string::npos) << line;
+  ParsedEvent parsed;
+  std::string error;
+  ASSERT_TRUE(ParseEventJsonl(line, &parsed, &error)) << error;
+  ExpectSameEvent(ev, parsed.event);
 }
 
 TEST(EventJsonl, RoundTripsExecWithProcessSnapshot) {
