@@ -18,6 +18,7 @@
 #include "vigil/container_hold.h"
 #include "vigil/container_store.h"
 #include "vigil/daemon_metrics.h"
+#include "vigil/event_thread_priority.h"
 #include "vigil/metrics_server.h"
 #include "vigil/output_manager.h"
 #include "vigil/outputs_config.h"
@@ -521,6 +522,13 @@ int Daemon::Run() {
   constexpr auto kDropAlertInterval = std::chrono::seconds(10);
   uint64_t drops_alerted = 0;
   auto next_drop_alert = started;
+  // Last, so only this thread gets it (threads inherit their creator's priority).
+  if (const std::string failed = RaiseEventThreadPriority(s.config.event_thread); !failed.empty()) {
+    spdlog::warn("{}; under CPU contention the ring buffer may overflow and drop events", failed);
+    s.metrics.event_thread_priority_failed = 1;
+  } else {
+    spdlog::info("event thread priority: {}", DescribeEventThreadPriority(s.config.event_thread));
+  }
   s.healthy = true;
   int exit_code = 0;
   while (!g_stop.load()) {

@@ -114,6 +114,26 @@ Setter RingBufferMb() {
   };
 }
 
+// sensor.event_thread_* live in DaemonConfig::event_thread (event_thread_priority.h).
+Setter EventThreadNice() {
+  return [](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    long long n = 0;
+    if (!v.IsScalar() || !YAML::convert<long long>::decode(v, n)) return *what = "expected an integer", false;
+    if (n < -20 || n > 19) return *what = "must be in -20..19", false;
+    c->event_thread.nice = static_cast<int>(n);
+    return true;
+  };
+}
+
+Setter EventThreadRealtime() {
+  return [](const YAML::Node& v, DaemonConfig* c, std::string* what) {
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) return *what = "expected true or false", false;
+    c->event_thread.realtime = b;
+    return true;
+  };
+}
+
 // containers.* keys live in DaemonConfig::containers (containers_config.h).
 Setter CStr(std::string ContainersConfig::*m) {
   return [m](const YAML::Node& v, DaemonConfig* c, std::string* what) {
@@ -173,6 +193,8 @@ const std::vector<KeySpec>& Schema() {
       {"sensor.capture_send_recv", Bool(&DaemonConfig::capture_send_recv)},
       {"sensor.snapshot", Bool(&DaemonConfig::snapshot)},
       {"sensor.open_prefilter", Bool(&DaemonConfig::open_prefilter)},
+      {"sensor.event_thread_nice", EventThreadNice()},
+      {"sensor.event_thread_realtime", EventThreadRealtime()},
       {"metrics.enabled", Bool(&DaemonConfig::metrics_enabled)},
       {"metrics.address", Str(&DaemonConfig::metrics_address)},
       {"metrics.port", Int(&DaemonConfig::metrics_port, 0, 65535)},

@@ -70,6 +70,9 @@ std::string DaemonMetrics::RenderPrometheus() const {
   Metric(os, "vigil_rule_eval_max_seconds", "gauge", "Slowest timed event evaluation (1 event in 16 is timed).",
          static_cast<double>(eval_max_ns.load()) / 1e9);
   Metric(os, "vigil_rules_loaded", "gauge", "Rules in the active ruleset.", rules_loaded.load());
+  Metric(os, "vigil_event_thread_priority_failed", "gauge",
+         "1 when the event thread's configured priority (sensor.event_thread_*) could not be set.",
+         event_thread_priority_failed.load());
   Metric(os, "vigil_rules_skipped", "gauge",
          "Rules left out of the active ruleset for errors (engine.skip_invalid_rules).",
          rules_skipped.load());

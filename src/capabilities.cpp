@@ -9,6 +9,7 @@ constexpr int kCapDacReadSearch = 2;
 constexpr int kCapKill = 5;
 constexpr int kCapSysPtrace = 19;
 constexpr int kCapSysAdmin = 21;
+constexpr int kCapSysNice = 23;
 constexpr int kCapSysResource = 24;
 constexpr int kCapPerfmon = 38;
 constexpr int kCapBpf = 39;
@@ -21,6 +22,7 @@ const std::vector<CapabilityInfo>& RelevantCapabilities() {
       {kCapSysAdmin, "CAP_SYS_ADMIN", "probes on kernels < 5.8 (covers CAP_BPF/CAP_PERFMON)"},
       {kCapSysPtrace, "CAP_SYS_PTRACE", "reading /proc/<pid>/exe, cwd, environ of every process"},
       {kCapDacReadSearch, "CAP_DAC_READ_SEARCH", "reading /proc files of other users' processes"},
+      {kCapSysNice, "CAP_SYS_NICE", "raising the event thread's priority (sensor.event_thread_nice)"},
       {kCapSysResource, "CAP_SYS_RESOURCE", "raising RLIMIT_MEMLOCK (not needed on kernels >= 5.11)"},
       {kCapKill, "CAP_KILL", "not needed (listed because the unit file does not grant it)"},
   };

@@ -187,6 +187,27 @@ TEST(DaemonConfig, OverrideErrorsNameArgumentKeyAndValue) {
   EXPECT_EQ(all.find("<config>"), std::string::npos) << all;
 }
 
+TEST(DaemonConfig, EventThreadPriorityDefaultsAndRange) {
+  DaemonConfig cfg;
+  std::vector<std::string> errors;
+  ASSERT_TRUE(LoadDaemonConfig("", {}, &cfg, &errors)) << Joined(errors);
+  EXPECT_EQ(cfg.event_thread.nice, -10);
+  EXPECT_FALSE(cfg.event_thread.realtime);
+  ASSERT_TRUE(LoadDaemonConfig("", {"sensor.event_thread_nice=5", "sensor.event_thread_realtime=true"}, &cfg,
+                               &errors))
+      << Joined(errors);
+  EXPECT_EQ(cfg.event_thread.nice, 5);
+  EXPECT_TRUE(cfg.event_thread.realtime);
+  errors.clear();
+  EXPECT_FALSE(LoadDaemonConfig("", {"sensor.event_thread_nice=-21", "sensor.event_thread_realtime=maybe"}, &cfg,
+                                &errors));
+  const std::string all = Joined(errors);
+  EXPECT_NE(all.find("-o sensor.event_thread_nice=-21: error: sensor.event_thread_nice = '-21': must be in -20..19"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("sensor.event_thread_realtime = 'maybe': expected true or false"), std::string::npos) << all;
+}
+
 TEST(DaemonConfig, AnnotatedExampleConfigMatchesTheSchema) {
   const char* root = std::getenv("VIGIL_SOURCE_ROOT");
   ASSERT_NE(root, nullptr);

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -233,6 +235,38 @@ TEST_F(DaemonE2E, MetricsAndHealthEndpointsOnLoopback) {
   ASSERT_TRUE(std::regex_search(body, m, std::regex("vigil_events_evaluated_total (\\d+)")));
   EXPECT_GT(std::stoull(m[1]), 0u);
   EXPECT_NE(body.find("vigil_sensor_drops_per_cpu_total{cpu=\"0\"}"), std::string::npos);
+  EXPECT_EQ(vigil_->Stop(), 0);
+}
+
+// Nice value (field 19 of /proc/<pid>/task/<tid>/stat) of every thread of `pid`.
+std::map<pid_t, int> ThreadNiceValues(pid_t pid) {
+  std::map<pid_t, int> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string stat = ReadFile(entry.path().string() + "/stat");
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));  // field 3 onwards
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+      if (i == 19) out[std::stoi(entry.path().filename().string())] = std::stoi(field);
+    }
+  }
+  return out;
+}
+
+// Under CPU contention the event thread (it drains the ring) must get the CPU it needs:
+// sensor.event_thread_nice applies to it, the main thread running the event loop, and to
+// no other thread (outputs, containers, metrics keep the default).
+TEST_F(DaemonE2E, EventThreadRunsAtTheConfiguredNiceValueAndOnlyIt) {
+  std::string rules = dir_.Write("rules.yaml", MarkerRule("E2E Nice Rule", UniqueMarker("vigil-e2e-nice")));
+  Start(Config(dir_, rules));
+  ASSERT_TRUE(vigil_->WaitForLog("event thread priority: nice -10", 10s)) << vigil_->Log();
+  const auto nice = ThreadNiceValues(vigil_->pid());
+  ASSERT_GT(nice.size(), 1u);
+  for (const auto& [tid, value] : nice) {
+    EXPECT_EQ(value, tid == vigil_->pid() ? -10 : 0) << "thread " << tid;
+  }
   EXPECT_EQ(vigil_->Stop(), 0);
 }
 

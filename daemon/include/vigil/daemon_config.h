@@ -11,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "vigil/containers_config.h"
+#include "vigil/event_thread_priority.h"
 
 namespace vigil {
 
@@ -30,6 +31,7 @@ struct DaemonConfig {
   bool capture_send_recv = false;
   bool snapshot = true;
   bool open_prefilter = true;             // drop, in the kernel, opens no rule can match
+  EventThreadPriority event_thread;       // sensor.event_thread_nice / _realtime
   // observability
   int stats_interval_s = 0;               // 0 = off
   bool metrics_enabled = true;

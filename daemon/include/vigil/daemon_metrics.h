@@ -30,6 +30,7 @@ class DaemonMetrics {
   std::atomic<uint64_t> canary_silences{0}; // times the canary stopped arriving
   std::atomic<uint64_t> drop_alerts{0};     // "vigil: events dropped" alerts raised
   std::atomic<uint64_t> rules_loaded{0};
+  std::atomic<uint64_t> event_thread_priority_failed{0};  // 1: sensor.event_thread_* not applied
   std::atomic<uint64_t> rules_skipped{0};   // invalid rules left out (engine.skip_invalid_rules)
   // Sequence rules (SequenceEngine::stats(), refreshed once a second by the event thread).
   std::atomic<uint64_t> sequences_loaded{0};
