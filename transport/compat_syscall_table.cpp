@@ -56,14 +56,14 @@ constexpr std::pair<int, E> kI386[] = {
     {__NR_kill, E::kKill}, {__NR_tkill, E::kTkill}, {__NR_tgkill, E::kTgkill},
     {__NR_setns, E::kSetns}, {__NR_unshare, E::kUnshare},
     {__NR_userfaultfd, E::kUserfaultfd}, {__NR_pipe, E::kPipe}, {__NR_pipe2, E::kPipe2},
-    // Issue 13's calls. utimensat/futimesat take 32-bit timespecs/timevals (only the path
+    // Issue 13's calls. utimensat/futimesat/utimes/utime take 32-bit times (only the path
     // and flags are decoded); fcntl/fcntl64 become the native fcntl (F_DUPFD* filtered in
     // the probe, reported as dup). Left out: old mmap (one struct pointer) and mmap2 (its
     // offset counts pages), rather than misreported.
     {__NR_name_to_handle_at, E::kNameToHandleAt}, {__NR_open_by_handle_at, E::kOpenByHandleAt},
     {kI386Fchmodat2, E::kFchmodat2},
     {__NR_utimensat, E::kUtimensat}, {__NR_utimensat_time64, E::kUtimensat},
-    {__NR_futimesat, E::kFutimesat},
+    {__NR_futimesat, E::kFutimesat}, {__NR_utimes, E::kUtimes}, {__NR_utime, E::kUtime},
     {__NR_setxattr, E::kSetxattr}, {__NR_lsetxattr, E::kLsetxattr},
     {__NR_fsetxattr, E::kFsetxattr},
     {__NR_process_vm_readv, E::kProcessVmReadv}, {__NR_process_vm_writev, E::kProcessVmWritev},

@@ -212,10 +212,19 @@ SyscallTable::SyscallTable() {
       {Res(A::kFd), Int(A::kMountfd, 0), Raw(A::kFlags, 2), FdPath(A::kPath)});
   add(SYS_fchmodat2, E::kFchmodat2, D().S0(1, 0),
       {Int(A::kDirfd, 0), Str(A::kFilename, 0), Raw(A::kMode, 2), Raw(A::kFlags, 3)});
-  add(SYS_utimensat, E::kUtimensat, D().S0(1, 0),
+  // A NULL path (futimens, futimes) acts on the dirfd's own file: the kernel path of that
+  // fd is then the pathname (VIGIL_DIR_FD_FILE). utimes/utime: the old path-only calls.
+  add(SYS_utimensat, E::kUtimensat, D().S0(1, VIGIL_DIR_FD_FILE | 0),
       {Int(A::kDirfd, 0), Str(A::kPathname, 0), Raw(A::kFlags, 3)});
 #ifdef SYS_futimesat
-  add(SYS_futimesat, E::kFutimesat, D().S0(1, 0), {Int(A::kDirfd, 0), Str(A::kPathname, 0)});
+  add(SYS_futimesat, E::kFutimesat, D().S0(1, VIGIL_DIR_FD_FILE | 0),
+      {Int(A::kDirfd, 0), Str(A::kPathname, 0)});
+#endif
+#ifdef SYS_utimes
+  add(SYS_utimes, E::kUtimes, D().S0(0, kCwd), {Str(A::kPathname, 0)});
+#endif
+#ifdef SYS_utime
+  add(SYS_utime, E::kUtime, D().S0(0, kCwd), {Str(A::kPathname, 0)});
 #endif
   add(SYS_setxattr, E::kSetxattr, D().S0(0, kCwd).S1(1),
       {Str(A::kPath, 0), Str(A::kName, 1), Raw(A::kSize, 3), Raw(A::kFlags, 4)});

@@ -22,9 +22,10 @@
 //   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
 //   fire_helper traceme                     PTRACE_TRACEME
 //   fire_helper memfd-exec <path> [argv0 args...]  copy path into a memfd, fexecve it
-//   fire_helper timestomp                   in a private mount namespace with a tmpfs on
+//   fire_helper timestomp [path|fd|utimes]  in a private mount namespace with a tmpfs on
 //                                           /usr/local/sbin: create a file there, set its times
-//                                           by path (utimensat)
+//                                           by path (utimensat), by fd (futimens: utimensat with
+//                                           a NULL path) or with the old utimes syscall
 //   fire_helper bind-read <file> <target>   in a private mount namespace, bind-mount file on
 //                                           target (an existing file) and read target
 //   fire_helper setcap-xattr <path> path|fd setxattr / fsetxattr security.capability
@@ -181,15 +182,23 @@ int EnterPrivateMountNamespace() {
 
 // Timestomping a "system" file without touching the host: a private mount namespace, a
 // tmpfs over /usr/local/sbin (the kernel-resolved path is /usr/local/sbin/...), a file there.
-int Timestomp() {
+int Timestomp(const std::string& mode) {
   if (int rc = EnterPrivateMountNamespace()) return rc;
   if (mount("vigil-test", "/usr/local/sbin", "tmpfs", 0, "size=64k") != 0) return Fail("mount tmpfs");
   const char* path = "/usr/local/sbin/vigil-timestomp";
   int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0755);
   if (fd < 0) return Fail("create");
   timespec old[2] = {{946684800, 0}, {946684800, 0}};  // 2000-01-01
+  int rc = -1;
+  if (mode == "fd") {
+    rc = futimens(fd, old);
+  } else if (mode == "utimes") {
+    timeval tv[2] = {{946684800, 0}, {946684800, 0}};
+    rc = static_cast<int>(syscall(SYS_utimes, path, tv));
+  } else {
+    rc = utimensat(AT_FDCWD, path, old, 0);
+  }
   close(fd);
-  int rc = utimensat(AT_FDCWD, path, old, 0);
   if (rc != 0) return Fail("set times");
   return 0;  // the namespace and its tmpfs go away with the process
 }
@@ -424,7 +433,7 @@ int main(int argc, char** argv) {
   if (action == "ptrace-attach") return PtraceAttach();
   if (action == "traceme") return Traceme();
   if (action == "memfd-exec") return MemfdExec(argc, argv);
-  if (action == "timestomp") return Timestomp();
+  if (action == "timestomp") return Timestomp(argc >= 3 ? argv[2] : "path");
   if (action == "setcap-xattr" && argc == 4) return SetcapXattr(argv[2], argv[3]);
   if (action == "vm-writev") return VmWritev();
   if (action == "bind-read" && argc == 4) return BindRead(argv[2], argv[3]);

@@ -124,8 +124,20 @@ TEST_F(VigilRulesFire, TheWatchedFileByItsOwnNameHasNoAlias) {
 }
 
 TEST_F(VigilRulesFire, TimestompByPathWithUtimensat) {
-  std::string out = ExpectFires("stamp", {"timestomp"}, kTimestomp);
+  std::string out = ExpectFires("stamp", {"timestomp", "path"}, kTimestomp);
   EXPECT_NE(out.find("/usr/local/sbin/vigil-timestomp"), std::string::npos) << out;
+}
+
+// touch -r / cp -p set times through an fd (futimens = utimensat(fd, NULL)): no path in the
+// call, the kernel path of the fd names the file.
+TEST_F(VigilRulesFire, TimestompByFdWithFutimens) {
+  std::string out = ExpectFires("stamp", {"timestomp", "fd"}, kTimestomp);
+  EXPECT_NE(out.find("file=/usr/local/sbin/vigil-timestomp"), std::string::npos) << out;
+}
+
+TEST_F(VigilRulesFire, TimestompWithTheOldUtimesSyscall) {
+  std::string out = ExpectFires("stamp", {"timestomp", "utimes"}, kTimestomp);
+  EXPECT_NE(out.find("evt=utimes"), std::string::npos) << out;
 }
 
 TEST_F(VigilRulesFire, FileCapabilitiesBySetxattrAndFsetxattr) {

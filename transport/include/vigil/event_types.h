@@ -37,6 +37,7 @@ namespace vigil {
   X(kUserfaultfd, "userfaultfd") X(kPipe, "pipe") X(kPipe2, "pipe2")                       \
   X(kNameToHandleAt, "name_to_handle_at") X(kOpenByHandleAt, "open_by_handle_at")         \
   X(kFchmodat2, "fchmodat2") X(kUtimensat, "utimensat") X(kFutimesat, "futimesat")         \
+  X(kUtimes, "utimes") X(kUtime, "utime")                                                  \
   X(kSetxattr, "setxattr") X(kLsetxattr, "lsetxattr") X(kFsetxattr, "fsetxattr")           \
   X(kProcessVmReadv, "process_vm_readv") X(kProcessVmWritev, "process_vm_writev")          \
   X(kPidfdOpen, "pidfd_open") X(kPidfdGetfd, "pidfd_getfd")                                \
