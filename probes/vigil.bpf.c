@@ -17,6 +17,7 @@
  *   lib/common.bpf.h            ring buffer, counters, scratch buffers, settings, emit()
  *   lib/flood.bpf.h             flood control: reserved share, per-process throttling
  *   lib/copy.bpf.h              verifier-friendly bounded copies
+ *   lib/kptr.bpf.h              direct (fault-guarded) reads of kernel objects
  *   lib/path.bpf.h              dentry walk to the root, fd -> struct file
  *   lib/cgroup.bpf.h            cgroup path from kernfs
  *   lib/syscall.bpf.h           syscall number, args, interest bitmap

@@ -177,9 +177,8 @@ struct vigil_exec_rec {
  * reversed), and the entry's value allows the open mode. User space fills both tries from
  * the rules and sets the live open_filter mode (enum vigil_opf_mode) in .bss. An entry's
  * value already includes the bits of every shorter entry it extends (the trie returns the
- * longest match only). Two bitmaps in .bss skip a trie that cannot match: opf_heads by the
- * two bytes after the leading '/', opf_tails by the last two bytes (a pattern too short to
- * name both bytes sets every bit). */
+ * longest match only). Bitmaps in .bss (opf_bits, struct vigil_opf_bits) skip a trie that
+ * cannot match, so that most opens cost no trie lookup. */
 #define VIGIL_OPF_PREFIX_MAX 256   /* path bytes compared with prefixes (LPM maximum) */
 #define VIGIL_OPF_SUFFIX_MAX 128   /* trailing path bytes compared with suffixes */
 #define VIGIL_OPF_ENTRIES 4096     /* patterns per trie */
@@ -192,6 +191,36 @@ struct vigil_opf_suffix_key {
   __u32 prefixlen;  /* bits */
   __u8 data[VIGIL_OPF_SUFFIX_MAX];  /* the path's last bytes, last byte first */
 };
+#define VIGIL_OPF_HASH_LEN 8       /* bytes of a path's head or tail the hash bitmaps cover */
+/* Quick rejects (VIGIL_OPF_PAIR_BITS bits each):
+ *   heads        bit (b1 << 8 | b2) when a prefix could start "/<b1><b2>" (a prefix shorter
+ *                than 3 bytes sets every bit)
+ *   tails        bit (last << 8 | before_last) when a suffix could end the path with those
+ *                two bytes (a suffix shorter than 2 bytes sets every bit)
+ *   heads_short  as heads, for prefixes shorter than VIGIL_OPF_HASH_LEN bytes only
+ *   tails_short  as tails, for suffixes shorter than VIGIL_OPF_HASH_LEN bytes only
+ *   heads_hash   bit vigil_opf_hash(first 8 bytes) of every prefix of 8 bytes or more
+ *   tails_hash   bit vigil_opf_hash(last 8 bytes) of every suffix of 8 bytes or more
+ * A path of 8 bytes or more can only match a prefix when its heads bit is set and either its
+ * heads_short bit or its heads_hash bit is (a short prefix, or a long one that shares its
+ * first 8 bytes); the same for suffixes with the tail bitmaps. */
+struct vigil_opf_bits {
+  __u8 heads[VIGIL_OPF_PAIR_BITS / 8];
+  __u8 tails[VIGIL_OPF_PAIR_BITS / 8];
+  __u8 heads_short[VIGIL_OPF_PAIR_BITS / 8];
+  __u8 tails_short[VIGIL_OPF_PAIR_BITS / 8];
+  __u8 heads_hash[VIGIL_OPF_PAIR_BITS / 8];
+  __u8 tails_hash[VIGIL_OPF_PAIR_BITS / 8];
+};
+/* Bit index of VIGIL_OPF_HASH_LEN bytes at b (the same on both sides: the bytes are read one
+ * by one, so the value does not depend on alignment or byte order). */
+static inline __attribute__((always_inline)) __u32 vigil_opf_hash(const __u8 *b)
+{
+  __u64 x = 0;
+  for (int i = 0; i < VIGIL_OPF_HASH_LEN; i++)
+    x |= (__u64)b[i] << (8 * i);
+  return (__u32)((x * 0x9E3779B97F4A7C15ULL) >> 48);
+}
 enum vigil_opf_value {
   VIGIL_OPF_READS = 1 << 0,   /* a matching open is reported whatever its mode */
   VIGIL_OPF_WRITES = 1 << 1,  /* a matching open for writing is reported */

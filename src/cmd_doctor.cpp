@@ -79,11 +79,12 @@ int RunDoctor(const std::string& config_arg) {
   std::string release = u.release;
   int major = 0, minor = 0;
   std::sscanf(release.c_str(), "%d.%d", &major, &minor);
-  if (major > 5 || (major == 5 && minor >= 8)) {
-    r.Ok("kernel " + release + " (>= 5.8: CAP_BPF/CAP_PERFMON, ring buffer, tp_btf)");
+  if (major > 6 || (major == 6 && minor >= 2)) {
+    r.Ok("kernel " + release + " (>= 6.2: ring buffer, tp_btf, bpf_loop, bpf_rdonly_cast)");
   } else {
-    r.Fail("kernel " + release + " is older than 5.8",
-           "vigil needs the BPF ring buffer and BTF raw tracepoints: use Linux >= 5.8");
+    r.Fail("kernel " + release + " is older than 6.2",
+           "vigil's probes need the BPF ring buffer, BTF raw tracepoints, bpf_loop (5.17) and "
+           "the bpf_rdonly_cast kfunc (6.2, direct reads of kernel objects): use Linux >= 6.2");
   }
   std::error_code ec;
   if (std::filesystem::exists("/sys/kernel/btf/vmlinux", ec)) {

@@ -81,7 +81,7 @@ struct Sensor::Impl {
   uint8_t installed_interest[VIGIL_NR_MAX] = {};
   uint8_t installed_procexit = 0;
   uint8_t installed_filter = 0;
-  std::vector<uint8_t> installed_heads, installed_tails;
+  vigil_opf_bits installed_bits = {};  // the prefilter's quick-reject bitmaps
   std::vector<std::pair<std::string, uint8_t>> installed_prefixes, installed_suffixes;
   WatchedFiles watched;  // files the rules name, by identity (watched_files.h)
   std::vector<uint64_t> self_obj_keys;
@@ -319,8 +319,6 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
     impl->links.emplace_back(l);
   }
   if (impl->ApplyInterest(options.interest, error) < 0) return nullptr;
-  impl->installed_heads.assign(sizeof(s->bss->opf_heads), 0);
-  impl->installed_tails.assign(sizeof(s->bss->opf_tails), 0);
   impl->RecordSelfObjects();
   impl->FreezeStaticMaps();
   ring_buffer* rb = ring_buffer__new(bpf_map__fd(s->maps.events), &Sensor::Impl::OnRecord,
@@ -441,34 +439,43 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
   const int sfd = bpf_map__fd(skel->maps.open_suffixes);
   ClearMap<vigil_opf_prefix_key>(pfd);
   ClearMap<vigil_opf_suffix_key>(sfd);
-  std::memset(skel->bss->opf_heads, 0, sizeof(skel->bss->opf_heads));
-  std::memset(skel->bss->opf_tails, 0, sizeof(skel->bss->opf_tails));
+  std::memset(&skel->bss->opf_bits, 0, sizeof(skel->bss->opf_bits));
   Impl& im = *impl_;
   im.installed_filter = 0;
   im.installed_prefixes.clear();
   im.installed_suffixes.clear();
-  std::fill(im.installed_heads.begin(), im.installed_heads.end(), 0);
-  std::fill(im.installed_tails.begin(), im.installed_tails.end(), 0);
+  im.installed_bits = {};
   if (!filter.enabled) return true;
-  // Quick-reject bitmaps: the two bytes after a prefix's '/', the last two of a suffix.
-  auto set_pair = [](uint8_t* bits, std::size_t size, std::string_view text, bool tail) {
+  // Quick-reject bitmaps (wire.h struct vigil_opf_bits), built in a local copy and
+  // installed with the tries below. Patterns are cut as the tries cut them.
+  vigil_opf_bits bits = {};
+  auto set_bit = [](uint8_t* b, uint32_t i) { b[(i >> 3) & (sizeof(bits.heads) - 1)] |= static_cast<uint8_t>(1u << (i & 7)); };
+  auto mark = [&](std::string_view text, bool tail) {
+    uint8_t* pair = tail ? bits.tails : bits.heads;
+    uint8_t* pair_short = tail ? bits.tails_short : bits.heads_short;
+    uint8_t* hashed = tail ? bits.tails_hash : bits.heads_hash;
     const std::size_t need = tail ? 2 : 3;
-    if (text.size() < need) {
-      std::memset(bits, 0xff, size);
+    if (text.size() < need) {  // names too few bytes: any path may match
+      std::memset(pair, 0xff, sizeof(bits.heads));
+      std::memset(pair_short, 0xff, sizeof(bits.heads));
       return;
     }
     auto a = static_cast<uint8_t>(tail ? text[text.size() - 1] : text[1]);
     auto b = static_cast<uint8_t>(tail ? text[text.size() - 2] : text[2]);
-    uint32_t bit = (uint32_t{a} << 8) | b;
-    bits[bit >> 3] |= static_cast<uint8_t>(1u << (bit & 7));
+    const uint32_t bit = (uint32_t{a} << 8) | b;
+    set_bit(pair, bit);
+    if (text.size() < VIGIL_OPF_HASH_LEN) {
+      set_bit(pair_short, bit);
+    } else {
+      const char* at = tail ? text.data() + text.size() - VIGIL_OPF_HASH_LEN : text.data();
+      set_bit(hashed, vigil_opf_hash(reinterpret_cast<const uint8_t*>(at)));
+    }
   };
-  for (const auto& p : filter.prefixes)
-    set_pair(skel->bss->opf_heads, sizeof(skel->bss->opf_heads), p.text, false);
-  for (const auto& p : filter.suffixes)
-    set_pair(skel->bss->opf_tails, sizeof(skel->bss->opf_tails), p.text, true);
   // The probe compares at most 254 leading bytes (longer paths are always reported).
   auto prefixes = TrieEntries(filter.prefixes, VIGIL_OPF_PREFIX_MAX - 2, false);
   auto suffixes = TrieEntries(filter.suffixes, VIGIL_OPF_SUFFIX_MAX, true);
+  for (const auto& [text, v] : prefixes) mark(text, false);
+  for (const auto& [text, v] : suffixes) mark(std::string(text.rbegin(), text.rend()), true);
   if (prefixes.size() > VIGIL_OPF_ENTRIES || suffixes.size() > VIGIL_OPF_ENTRIES) {
     if (error) *error = "open prefilter: more than " + std::to_string(VIGIL_OPF_ENTRIES) +
                         " path patterns; every open is reported";
@@ -484,8 +491,8 @@ bool Sensor::SetOpenPrefilter(const OpenPrefilter& filter, std::string* error) {
   }
   uint8_t mode = VIGIL_OPF_ON | (filter.all_writes ? VIGIL_OPF_ALL_WRITES : 0) |
                  (filter.raw_dotdot ? VIGIL_OPF_RAW_DOTDOT : 0);
-  im.installed_heads.assign(skel->bss->opf_heads, skel->bss->opf_heads + sizeof(skel->bss->opf_heads));
-  im.installed_tails.assign(skel->bss->opf_tails, skel->bss->opf_tails + sizeof(skel->bss->opf_tails));
+  std::memcpy(&skel->bss->opf_bits, &bits, sizeof(bits));
+  im.installed_bits = bits;
   im.installed_prefixes = std::move(prefixes);
   im.installed_suffixes = std::move(suffixes);
   im.installed_filter = mode;
@@ -542,8 +549,7 @@ std::vector<std::string> Sensor::VerifyMaps() {
   const int pfd = bpf_map__fd(skel->maps.open_prefixes);
   const int sfd = bpf_map__fd(skel->maps.open_suffixes);
   bool filter_bad = false;
-  if (std::memcmp(bss->opf_heads, im.installed_heads.data(), im.installed_heads.size()) != 0 ||
-      std::memcmp(bss->opf_tails, im.installed_tails.data(), im.installed_tails.size()) != 0 ||
+  if (std::memcmp(&bss->opf_bits, &im.installed_bits, sizeof(im.installed_bits)) != 0 ||
       !TrieMatches<vigil_opf_prefix_key>(pfd, im.installed_prefixes) ||
       !TrieMatches<vigil_opf_suffix_key>(sfd, im.installed_suffixes)) {
     // Rebuild with the filter off: every open is reported meanwhile.
@@ -552,8 +558,7 @@ std::vector<std::string> Sensor::VerifyMaps() {
     ClearMap<vigil_opf_suffix_key>(sfd);
     bool ok = FillTrie<vigil_opf_prefix_key>(pfd, im.installed_prefixes) == 0 &&
               FillTrie<vigil_opf_suffix_key>(sfd, im.installed_suffixes) == 0;
-    std::memcpy(bss->opf_heads, im.installed_heads.data(), im.installed_heads.size());
-    std::memcpy(bss->opf_tails, im.installed_tails.data(), im.installed_tails.size());
+    std::memcpy(&bss->opf_bits, &im.installed_bits, sizeof(im.installed_bits));
     if (!ok) im.installed_filter = 0;  // cannot restore: leave the filter off (report all)
     filter_bad = true;
     tampered.emplace_back("open prefilter");

@@ -25,11 +25,12 @@ struct kfile {
 static __always_inline bool resolve_fd_file(struct task_struct *task, long fd, char *pbuf,
                                             struct kfile *k)
 {
-  struct file *f = fd_file(task, fd);
-  if (!f || !pbuf)
+  struct file *fp = fd_file(task, fd);
+  if (!fp || !pbuf)
     return false;
-  struct dentry *dentry = BPF_CORE_READ(f, f_path.dentry);
-  struct vfsmount *mnt = BPF_CORE_READ(f, f_path.mnt);
+  struct file *f = KPTR(struct file, fp);
+  struct dentry *dentry = f->f_path.dentry;
+  struct vfsmount *mnt = f->f_path.mnt;
   if (!dentry || !mnt)
     return false;
   bool truncated = false;
@@ -40,10 +41,10 @@ static __always_inline bool resolve_fd_file(struct task_struct *task, long fd, c
   k->start = start;
   k->len = PATHBUF_HALF - start;
   k->truncated = truncated;
-  k->write = BPF_CORE_READ(f, f_mode) & FMODE_WRITE_VAL;
-  struct inode *inode = BPF_CORE_READ(f, f_inode);
-  k->ino = BPF_CORE_READ(inode, i_ino);
-  k->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+  k->write = f->f_mode & FMODE_WRITE_VAL;
+  struct inode *inode = f->f_inode;
+  k->ino = inode->i_ino;
+  k->dev = inode->i_sb->s_dev;
   if (truncated)
     count(2);
   return true;

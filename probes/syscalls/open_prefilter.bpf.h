@@ -5,6 +5,7 @@
 
 #include "lib/common.bpf.h"
 #include "lib/syscall.bpf.h"
+#include "lib/copy.bpf.h"
 
 /* Open prefilter (wire.h): path prefixes and reversed path suffixes some rule can match. */
 struct {
@@ -31,11 +32,8 @@ struct {
 } watched_files SEC(".maps");
 
 __u8 open_filter = 0;  /* enum vigil_opf_mode */
-/* Quick rejects before the tries (wire.h): bit (b1 << 8 | b2) of opf_heads is set when a
- * prefix could start "/<b1><b2>", bit (last << 8 | before_last) of opf_tails when a suffix
- * could end the path with those two bytes. */
-__u8 opf_heads[VIGIL_OPF_PAIR_BITS / 8] = {};
-__u8 opf_tails[VIGIL_OPF_PAIR_BITS / 8] = {};
+/* Quick rejects before the tries (wire.h struct vigil_opf_bits), written by user space. */
+struct vigil_opf_bits opf_bits = {};
 
 /* ---- open prefilter ----------------------------------------------------------------- */
 
@@ -44,28 +42,44 @@ static __always_inline bool opf_allows(__u8 *v, bool write)
   return v && ((*v & VIGIL_OPF_READS) || (write && (*v & VIGIL_OPF_WRITES)));
 }
 
-/* 0 when no rule can match an open of the path at `upath` (user memory; when `kernel`, an
- * offset into the per-CPU path buffer holding the path of the file the kernel opened,
- * lib/file.bpf.h) (wire.h): the path is
- * absolute and normalised and neither starts with a known prefix nor ends with a known
+static __always_inline bool opf_bit(const __u8 *bits, __u32 i)
+{
+  return bits[(i >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (i & 7));
+}
+
+/* Whether the prefix trie can match a path of len bytes whose bytes 1 and 2 are in head and
+ * whose first VIGIL_OPF_HASH_LEN bytes are at first8 (wire.h, struct vigil_opf_bits). */
+static __always_inline bool opf_head_may_match(__u32 head, __u32 len, const __u8 *first8)
+{
+  if (!opf_bit(opf_bits.heads, head))
+    return false;
+  if (len < VIGIL_OPF_HASH_LEN || opf_bit(opf_bits.heads_short, head))
+    return true;
+  return opf_bit(opf_bits.heads_hash, vigil_opf_hash(first8));
+}
+
+/* The same for the suffix trie: tail = last byte << 8 | the one before, last8 = the path's
+ * last VIGIL_OPF_HASH_LEN bytes. */
+static __always_inline bool opf_tail_may_match(__u32 tail, __u32 len, const __u8 *last8)
+{
+  if (!opf_bit(opf_bits.tails, tail))
+    return false;
+  if (len < VIGIL_OPF_HASH_LEN || opf_bit(opf_bits.tails_short, tail))
+    return true;
+  return opf_bit(opf_bits.tails_hash, vigil_opf_hash(last8));
+}
+
+/* 0 when no rule can match an open of the path at `upath` (user memory) (wire.h): the path
+ * is absolute and normalised and neither starts with a known prefix nor ends with a known
  * suffix for this open mode. Anything it cannot check is reported (1): relative paths, "."
  * segments, ".." anywhere, "//", paths of 255 bytes or more, unreadable paths.
  * A global function: the verifier checks it once. The keys live on its stack (no shared
  * buffer, so no lock even though syscall tracepoints may be preempted). */
-__noinline int open_path_wanted(__u64 upath, int write, int kernel)
+__noinline int open_path_wanted(__u64 upath, int write)
 {
   struct vigil_opf_prefix_key fwd;
   struct vigil_opf_suffix_key rev;
-  long n;
-  if (kernel) {
-    /* upath is an offset into this CPU's path buffer (the caller holds the scratch lock) */
-    char *pb = get_pathbuf();
-    if (!pb)
-      return 1;
-    n = bpf_probe_read_kernel_str(fwd.data, sizeof(fwd.data), pb + (upath & (PATHBUF_HALF - 1)));
-  } else {
-    n = bpf_probe_read_user_str(fwd.data, sizeof(fwd.data), (void *)upath);
-  }
+  long n = bpf_probe_read_user_str(fwd.data, sizeof(fwd.data), (void *)upath);
   if (n <= 1 || n >= (long)sizeof(fwd.data))
     return 1;
   __u32 len = (__u32)(n - 1);
@@ -91,14 +105,18 @@ __noinline int open_path_wanted(__u64 upath, int write, int kernel)
     }
   }
   __u32 head = ((__u32)fwd.data[1] << 8) | fwd.data[2];
-  if (opf_heads[(head >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (head & 7))) {
+  if (opf_head_may_match(head, len, fwd.data)) {
     fwd.prefixlen = len * 8;
     if (opf_allows(bpf_map_lookup_elem(&open_prefixes, &fwd), write))
       return 1;
   }
   __u32 tail = ((__u32)fwd.data[(len - 1) & (VIGIL_OPF_PREFIX_MAX - 1)] << 8) |
                fwd.data[(len - 2) & (VIGIL_OPF_PREFIX_MAX - 1)];
-  if (!(opf_tails[(tail >> 3) & (VIGIL_OPF_PAIR_BITS / 8 - 1)] & (1 << (tail & 7))))
+  /* len < 255 here, so the last 8 bytes start at or below 246 */
+  __u32 l8 = len >= VIGIL_OPF_HASH_LEN ? len - VIGIL_OPF_HASH_LEN : 0;
+  if (l8 > VIGIL_OPF_PREFIX_MAX - VIGIL_OPF_HASH_LEN)
+    return 1;
+  if (!opf_tail_may_match(tail, len, &fwd.data[l8]))
     return 0;
   /* A separate loop: a branch on len - 1 - i inside the scan would split the verifier's
    * states on every iteration. Runs only when a suffix can end with the last two bytes. */
@@ -106,6 +124,53 @@ __noinline int open_path_wanted(__u64 upath, int write, int kernel)
     if (t >= len)
       break;
     rev.data[t] = fwd.data[(len - 1 - t) & (VIGIL_OPF_PREFIX_MAX - 1)];
+  }
+  rev.prefixlen = (len < VIGIL_OPF_SUFFIX_MAX ? len : VIGIL_OPF_SUFFIX_MAX) * 8;
+  return opf_allows(bpf_map_lookup_elem(&open_suffixes, &rev), write) ? 1 : 0;
+}
+
+/* 0 when no rule can match an open of the file the kernel opened, whose walked path is
+ * pb[start .. PATHBUF_HALF) in this CPU's path buffer (lib/file.bpf.h; the caller holds the
+ * scratch lock). The path is made of the dentries' own names, absolute and with no ".", ".."
+ * or "//" to normalise, so the tries are looked up in place: the prefix key is the path
+ * itself with its length written in the 4 bytes before it. Paths of 255 bytes or more are
+ * reported, as for user strings. A global function: the verifier checks it once. */
+__noinline int open_kpath_wanted(__u32 start, int write)
+{
+  char *pb = get_pathbuf();
+  if (!pb)
+    return 1;
+  if (start < 8 || start >= PATHBUF_HALF)
+    return 1;
+  __u32 len = PATHBUF_HALF - start;
+  if (len >= VIGIL_OPF_PREFIX_MAX - 1)
+    return 1;
+  __u64 o = start;
+  ASM_MASK(o, 4095);
+  const __u8 *p = (const __u8 *)pb + o;
+  if (p[0] != '/')
+    return 1;
+  __u32 head = ((__u32)p[1] << 8) | p[2];
+  if (opf_head_may_match(head, len, p)) {
+    __u64 ko = start - 4;
+    ASM_MASK(ko, 4095);
+    __u32 bits = len * 8;
+    pb[ko] = bits & 0xff;  /* byte stores: the key need not be 4-byte aligned */
+    pb[ko + 1] = (bits >> 8) & 0xff;
+    pb[ko + 2] = 0;
+    pb[ko + 3] = 0;
+    if (opf_allows(bpf_map_lookup_elem(&open_prefixes, pb + ko), write))
+      return 1;
+  }
+  const __u8 *end = (const __u8 *)pb + PATHBUF_HALF;
+  __u32 tail = ((__u32)end[-1] << 8) | end[-2];
+  if (!opf_tail_may_match(tail, len, end - VIGIL_OPF_HASH_LEN))
+    return 0;
+  struct vigil_opf_suffix_key rev;
+  for (__u32 t = 0; t < VIGIL_OPF_SUFFIX_MAX; t++) {
+    if (t >= len)
+      break;
+    rev.data[t] = pb[PATHBUF_HALF - 1 - t];
   }
   rev.prefixlen = (len < VIGIL_OPF_SUFFIX_MAX ? len : VIGIL_OPF_SUFFIX_MAX) * 8;
   return opf_allows(bpf_map_lookup_elem(&open_suffixes, &rev), write) ? 1 : 0;
@@ -153,7 +218,7 @@ static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dfl
   }
   if (write && (mode & VIGIL_OPF_ALL_WRITES))
     return true;
-  return open_path_wanted(call_arg(regs, cargs, parg, btf), write, 0) != 0;
+  return open_path_wanted(call_arg(regs, cargs, parg, btf), write) != 0;
 }
 
 /* 1 when the user string at upath contains ".." or cannot be checked (unreadable, 255
@@ -195,7 +260,7 @@ static __always_inline bool open_file_wanted(__u32 pbuf_off, bool write, bool tr
     return true;
   if (write && (mode & VIGIL_OPF_ALL_WRITES))
     return true;
-  if (open_path_wanted(pbuf_off, write, 1))
+  if (open_kpath_wanted(pbuf_off, write))
     return true;
   /* a rule tests the caller's string for ".." (fd.nameraw contains '../') */
   return (mode & VIGIL_OPF_RAW_DOTDOT) && open_raw_dotdot(upath);

@@ -43,7 +43,9 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     count(4);
     return 0;
   }
-  if (!flood_gate(id >> 32, (__u32)id, nr))
+  /* A successful open is judged first (below): the gate only decides records. */
+  const bool opened = is_open && ret >= 0;
+  if (!opened && !flood_gate(id >> 32, (__u32)id, nr))
     return 0;
   struct vigil_sys_rec *r = get_scratch();
   if (!r)
@@ -55,7 +57,7 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   char *pbuf = get_pathbuf();
   /* A successful open: the file the kernel opened decides (lib/file.bpf.h). */
   struct kfile kf = {};
-  bool has_file = is_open && ret >= 0 && resolve_fd_file(task, ret, pbuf, &kf);
+  bool has_file = opened && resolve_fd_file(task, ret, pbuf, &kf);
   __u8 parg = sc_desc[nr].str_arg[0];
   if (parg > 5)
     parg = 0;
@@ -63,6 +65,10 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
       !open_file_wanted(kf.start, kf.write, kf.truncated, call_arg(regs, cargs, parg, btf))) {
     scratch_unlock(busy);
     count(4);
+    return 0;
+  }
+  if (opened && !flood_gate(id >> 32, (__u32)id, nr)) {
+    scratch_unlock(busy);
     return 0;
   }
   fill_hdr(&r->hdr, VIGIL_REC_SYSCALL);

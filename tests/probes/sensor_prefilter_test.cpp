@@ -163,6 +163,44 @@ TEST_F(SensorPrefilter, AllWritesAndSwitchingOffReportEverything) {
   EXPECT_EQ(ReportedUntilMarker(), (std::multiset<std::string>{"/wdir/file"}));
 }
 
+TEST_F(SensorPrefilter, ShortPatternsMatchWhereTheHashedBitmapsWouldSkip) {
+  // The probe looks a path of 8 bytes or more up in a trie only when a pattern shorter than
+  // 8 bytes shares its two head (tail) bytes or a longer one its first (last) 8 bytes
+  // (wire.h struct vigil_opf_bits). Here the only long patterns share the head and tail
+  // bytes of this test's paths but not their first or last 8 bytes, so every report below
+  // depends on the short-pattern bitmaps; the long ones must not make a match be dropped.
+  ASSERT_EQ(dir_.rfind("/tmp/vi", 0), 0u) << dir_;
+  OpenPrefilter f;
+  f.enabled = true;
+  f.prefixes = {{"/tmp/vi", /*writes_only=*/true}, {"/tmp/zzzz-vigil-nothing/", false}};
+  f.suffixes = {{"/marker", false}, {"/.pem", false}, {"/zzzz-nothing.pem", false}};
+  std::string error;
+  ASSERT_TRUE(sensor_->SetOpenPrefilter(f, &error)) << error;
+  ASSERT_EQ(mkdir((dir_ + "/other/sub").c_str(), 0755), 0);
+  for (const char* name : {"/other/.pem", "/other/x.pem"}) {
+    int fd = open((dir_ + name).c_str(), O_CREAT | O_WRONLY, 0644);
+    ASSERT_GE(fd, 0);
+    close(fd);
+  }
+  testing::Drain(*sensor_);
+  testing::LogOf(*sensor_).clear();
+  const uint64_t filtered_before = sensor_->Stats().prefiltered;
+
+  Open(dir_ + "/other/file", O_RDONLY);   // short prefix is write-only: dropped
+  Open(dir_ + "/other/file", O_WRONLY);   // short prefix "/tmp/vi"
+  Open(dir_ + "/other/.pem", O_RDONLY);   // short suffix "/.pem"
+  Open(dir_ + "/other/x.pem", O_RDONLY);  // same tail bytes, no suffix: dropped
+  // Failed opens judge the caller's string with the same bitmaps.
+  EXPECT_LT(open((dir_ + "/other/sub/missing/.pem").c_str(), O_RDONLY), 0);
+  EXPECT_LT(open((dir_ + "/other/missing").c_str(), O_WRONLY), 0);
+  EXPECT_LT(open((dir_ + "/other/missing").c_str(), O_RDONLY), 0);
+
+  EXPECT_EQ(ReportedUntilMarker(),
+            (std::multiset<std::string>{"/other/file", "/other/.pem", "/other/sub/missing/.pem",
+                                        "/other/missing"}));
+  EXPECT_GE(sensor_->Stats().prefiltered - filtered_before, 3u);
+}
+
 TEST_F(SensorPrefilter, RawTpFallbackFiltersTheSame) {
   SensorOptions o = testing::TestOptions();
   o.hook_mode = "raw_tp";
