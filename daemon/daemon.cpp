@@ -371,6 +371,7 @@ int Daemon::Run() {
   so.self_tgid = static_cast<uint32_t>(getpid());
   so.interest = interest_for(*s.ruleset);
   so.capture_send_recv = s.config.capture_send_recv;
+  so.capture_env = s.ruleset->ReadsProcessEnv();  // envp at exec only while a rule reads it
   std::string error;
   s.sensor = Sensor::Open(so, &error);
   if (!s.sensor) {
@@ -402,8 +403,10 @@ int Daemon::Run() {
     spdlog::info("containers: metadata on (hold {} ms); {} running processes in containers",
                  s.config.containers.hold_ms, in_containers);
   }
-  spdlog::info("probes attached ({}), {} active rules, {} event types of interest",
-               s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count());
+  spdlog::info("probes attached ({}), {} active rules, {} event types of interest, environment "
+               "at exec {}",
+               s.sensor->hook_mode(), s.ruleset->rule_count(), so.interest.count(),
+               so.capture_env ? "captured (a rule reads proc.env)" : "not captured");
   InstallOpenPrefilter(*s.sensor, initial.prefilter);
 
   if (s.config.metrics_enabled) {
@@ -570,6 +573,7 @@ int Daemon::Run() {
         s.outputs = std::move(next.outputs);
         s.retired.emplace_back([old = std::move(old)]() mutable { old.reset(); });
         s.sensor->SetInterest(interest_for(*s.ruleset));
+        s.sensor->SetEnvCapture(s.ruleset->ReadsProcessEnv());
         InstallOpenPrefilter(*s.sensor, next.prefilter);
         s.metrics.rules_loaded = s.ruleset->rule_count();
         s.metrics.rules_skipped = next.skipped_rules;

@@ -11,7 +11,7 @@
 #include <linux/types.h>
 #endif
 
-#define VIGIL_WIRE_VERSION 4
+#define VIGIL_WIRE_VERSION 5
 
 /* Syscall numbers the probes consider (array sizes); larger numbers are ignored. */
 #define VIGIL_NR_MAX 512
@@ -31,8 +31,8 @@ enum vigil_rec_type {
 
 struct vigil_hdr {
   __u16 type;   /* enum vigil_rec_type */
-  __u16 size;   /* total record size including this header */
-  __u32 cpu;
+  __u16 cpu;
+  __u32 size;   /* total record size including this header (exec records pass 64 KiB) */
   __u64 ts;     /* bpf_ktime_get_boot_ns() */
   __u32 tid;
   __u32 tgid;
@@ -148,20 +148,29 @@ enum vigil_exec_flags {
   VIGIL_EXEC_WRITABLE = 1 << 0,
   VIGIL_EXEC_MEMFD = 1 << 1,
   VIGIL_EXEC_UPPER = 1 << 2,
-  VIGIL_EXEC_TRUNCATED = 1 << 3,
+  VIGIL_EXEC_TRUNCATED = 1 << 3, /* argv was longer than VIGIL_ARGS_MAX - 1 bytes (or
+                                    unreadable): args holds its first bytes */
   VIGIL_EXEC_COMPAT = 1 << 4,    /* the exec'ing call was 32-bit (nr translated) */
+  VIGIL_EXEC_ENV = 1 << 5,       /* the environment was captured (want_env set) */
+  VIGIL_EXEC_ENV_TRUNCATED = 1 << 6, /* envp was longer than VIGIL_ENV_MAX - 1 bytes (or
+                                    unreadable): env holds its first bytes */
 };
 
-#define VIGIL_ARGS_MAX 4096  /* argv bytes, power of two */
-#define VIGIL_EXEC_STRS 5    /* filename, exepath, cwd, cgroup, args */
+/* argv and envp are read at sched_process_exec from the new mm's arg/env areas
+ * (mm->arg_start..arg_end, env_start..env_end): memory the kernel just wrote for a process
+ * that has not run yet, so no caller thread can change it. Bytes kept, powers of two. */
+#define VIGIL_ARGS_MAX 65536  /* argv bytes kept: up to VIGIL_ARGS_MAX - 1 */
+#define VIGIL_ENV_MAX 32768   /* envp bytes kept: up to VIGIL_ENV_MAX - 1 (only while a rule
+                                 reads proc.env: the .bss switch want_env) */
+#define VIGIL_EXEC_STRS 6     /* filename, exepath, cwd, cgroup, env, args */
 
-/* data[] holds str_len[i] bytes of: filename, exepath, cwd, cgroup, args ('\0'-joined). */
+/* data[] holds str_len[i] bytes of: filename, exepath, cwd, cgroup, env ('\0'-joined),
+ * args ('\0'-joined). */
 struct vigil_exec_rec {
   struct vigil_hdr hdr;
   __u16 nr;              /* execve or execveat */
   __u16 flags;           /* enum vigil_exec_flags */
   __u16 str_len[VIGIL_EXEC_STRS];
-  __u16 pad;
   __u32 ppid, sid, pgid, vpid, vpgid;
   __u32 uid, gid, euid, egid, loginuid, tty;
   __u32 pad2;

@@ -122,6 +122,8 @@ int RunRecord(const RecordArgs& args) {
                          (wanted.test(static_cast<std::size_t>(EventType::kSendto)) ||
                           wanted.test(static_cast<std::size_t>(EventType::kRecvfrom))));
 
+  options.capture_env = args.with_env;  // envp at exec too (exec.env)
+
   FILE* out = OpenRecording(args.output);
   if (out == nullptr) {
     std::fprintf(stderr, "vigil record: cannot open %s: %s\n", args.output.c_str(),

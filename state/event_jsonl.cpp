@@ -54,6 +54,8 @@ Json ExecJson(const ExecInfo& x, bool with_env) {
   j["exe_writable"] = x.exe_writable;
   j["exe_from_memfd"] = x.exe_from_memfd;
   j["exe_upper_layer"] = x.exe_upper_layer;
+  if (x.args_truncated) j["args_truncated"] = true;
+  if (with_env && x.env_truncated) j["env_truncated"] = true;
   return j;
 }
 
@@ -92,6 +94,8 @@ Json ProcJson(const Process& p, bool with_env) {
   j["exe_from_memfd"] = p.exe_from_memfd;
   j["exe_upper_layer"] = p.exe_upper_layer;
   j["from_snapshot"] = p.from_snapshot;
+  if (p.args_truncated) j["args_truncated"] = true;
+  if (with_env && p.env_truncated) j["env_truncated"] = true;
   return j;
 }
 
@@ -245,6 +249,9 @@ void ParseImpl(std::string_view line, ParsedEvent* out) {
     e.exe_writable = x.Get<bool>("exe_writable", false);
     e.exe_from_memfd = x.Get<bool>("exe_from_memfd", false);
     e.exe_upper_layer = x.Get<bool>("exe_upper_layer", false);
+    e.args_truncated = x.Get<bool>("args_truncated", false);
+    e.env_truncated = x.Get<bool>("env_truncated", false);
+    e.env_captured = !e.env.empty() || e.env_truncated;
     ev.exec = &e;
   }
   if (auto it = j.find("fork"); it != j.end() && !it->is_null()) {
@@ -283,6 +290,8 @@ Process ParseProcess(const Json& node, uint32_t default_pid) {
   pr.cmdline = p.Get<std::string>("cmdline", "");
   pr.cwd = p.Get<std::string>("cwd", "");
   pr.env = p.Strings("env");
+  pr.args_truncated = p.Get<bool>("args_truncated", false);
+  pr.env_truncated = p.Get<bool>("env_truncated", false);
   pr.cgroup = p.Get<std::string>("cgroup", "");
   pr.container_id = p.Get<std::string>("container_id", "");
   pr.exe_ino = p.Get<uint64_t>("exe_ino", 0);

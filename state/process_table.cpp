@@ -201,6 +201,8 @@ void ProcessTable::Apply(const Event& ev) {
       p.cmdline = BuildCmdline(p.comm, p.args);
       if (!x.cwd.empty()) p.cwd.assign(x.cwd);
       p.env = SplitNul(x.env);
+      p.args_truncated = x.args_truncated;
+      p.env_truncated = x.env_truncated;
       if (!x.cgroup.empty()) {
         p.cgroup.assign(x.cgroup);
         AssignContainer(&p);

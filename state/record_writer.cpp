@@ -14,6 +14,7 @@ bool SameProcessRecord(const Process& a, const Process& b, bool with_env) {
          a.cap_effective == b.cap_effective && a.cap_inheritable == b.cap_inheritable &&
          a.exe_writable == b.exe_writable && a.exe_from_memfd == b.exe_from_memfd &&
          a.exe_upper_layer == b.exe_upper_layer && a.from_snapshot == b.from_snapshot &&
+         a.args_truncated == b.args_truncated && a.env_truncated == b.env_truncated &&
          a.comm == b.comm && a.exe == b.exe && a.exepath == b.exepath && a.args == b.args &&
          a.cmdline == b.cmdline && a.cwd == b.cwd && a.cgroup == b.cgroup &&
          a.container_id == b.container_id && (!with_env || a.env == b.env);

@@ -243,7 +243,11 @@ DecodeResult RecordDecoder::DecodeExec(const unsigned char* p, std::size_t size,
   exec_.exepath = strs[1];
   exec_.cwd = strs[2];
   exec_.cgroup = strs[3];
-  exec_.args = strs[4];
+  exec_.env = strs[4];
+  exec_.args = strs[5];
+  exec_.args_truncated = (r.flags & VIGIL_EXEC_TRUNCATED) != 0;
+  exec_.env_captured = (r.flags & VIGIL_EXEC_ENV) != 0;
+  exec_.env_truncated = (r.flags & VIGIL_EXEC_ENV_TRUNCATED) != 0;
   const char* comm = reinterpret_cast<const char*>(p + offsetof(vigil_exec_rec, comm));
   exec_.comm = std::string_view(comm, strnlen(comm, sizeof(r.comm)));
   // A relative filename (execve("./x")) is resolved against the cwd.

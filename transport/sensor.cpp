@@ -80,6 +80,7 @@ struct Sensor::Impl {
   // What this process installed in the maps it updates, for VerifyMaps().
   uint8_t installed_interest[VIGIL_NR_MAX] = {};
   uint8_t installed_procexit = 0;
+  uint8_t installed_env = 0;
   uint8_t installed_filter = 0;
   vigil_opf_bits installed_bits = {};  // the prefilter's quick-reject bitmaps
   std::vector<std::pair<std::string, uint8_t>> installed_prefixes, installed_suffixes;
@@ -159,6 +160,7 @@ struct Sensor::Impl {
   // .rodata (the syscall table, self_tgid) is frozen by libbpf at load.
   void FreezeStaticMaps() {
     for (bpf_map* m : {skel->maps.counters, skel->maps.scratch_busy, skel->maps.scratch,
+                       skel->maps.exec_scratch,
                        skel->maps.pathbufs, skel->maps.enter_map, skel->maps.throttle_active}) {
       if (bpf_map_freeze(bpf_map__fd(m)) == 0) frozen.emplace_back(bpf_map__name(m));
     }
@@ -298,6 +300,14 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
     *error = ErrnoText("size ring buffer", err);
     return nullptr;
   }
+  // The exec record's buffer: one entry per possible CPU (process/exec.bpf.h).
+  const int ncpu = libbpf_num_possible_cpus();
+  err = ncpu > 0 ? bpf_map__set_max_entries(s->maps.exec_scratch, static_cast<uint32_t>(ncpu))
+                 : ncpu;
+  if (err) {
+    *error = ErrnoText("size exec buffer", err);
+    return nullptr;
+  }
   err = vigil_bpf__load(s);
   if (err) {
     *error = ErrnoText(("load probes (" + mode + ")").c_str(), err);
@@ -319,6 +329,8 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
     impl->links.emplace_back(l);
   }
   if (impl->ApplyInterest(options.interest, error) < 0) return nullptr;
+  s->bss->want_env = options.capture_env ? 1 : 0;
+  impl->installed_env = s->bss->want_env;
   impl->RecordSelfObjects();
   impl->FreezeStaticMaps();
   ring_buffer* rb = ring_buffer__new(bpf_map__fd(s->maps.events), &Sensor::Impl::OnRecord,
@@ -546,6 +558,10 @@ std::vector<std::string> Sensor::VerifyMaps() {
     bss->want_procexit = im.installed_procexit;
     tampered.emplace_back("procexit switch");
   }
+  if (bss->want_env != im.installed_env) {
+    bss->want_env = im.installed_env;
+    tampered.emplace_back("env switch");
+  }
   const int pfd = bpf_map__fd(skel->maps.open_prefixes);
   const int sfd = bpf_map__fd(skel->maps.open_suffixes);
   bool filter_bad = false;
@@ -587,6 +603,12 @@ std::vector<std::string> Sensor::FrozenMaps() const { return impl_->frozen; }
 void Sensor::SetInterest(const std::bitset<kEventTypeCount>& interest) {
   impl_->options.interest = interest;
   impl_->ApplyInterest(interest, nullptr);
+}
+
+void Sensor::SetEnvCapture(bool enabled) {
+  impl_->options.capture_env = enabled;
+  impl_->installed_env = enabled ? 1 : 0;
+  impl_->skel->bss->want_env = impl_->installed_env;
 }
 
 int Sensor::Poll(int timeout_ms, const std::function<void(const Event&)>& on_event) {

@@ -58,6 +58,7 @@ struct Ruleset::Impl {
   std::string hostname;
   std::unique_ptr<UserDb> users;
   std::size_t active = 0;
+  bool reads_env = false;   // some active rule or sequence reads proc.env
   uint32_t memo_slots = 0;  // shared sub-trees (macros, repeated checks) memoised per event
 };
 

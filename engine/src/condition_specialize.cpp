@@ -26,7 +26,8 @@ unsigned FieldCost(const FieldRef& f) {
       n == "fd.typechar" || n == "fd.num" || n == "fd.lport" || n == "fd.rport" || n == "fd.sport" ||
       n == "fd.cport" || n == "fd.l4proto" || n == "fd.sockfamily" || n == "proc.tty" ||
       n == "proc.is_sid_leader" || n == "proc.is_vpgid_leader" || n == "proc.is_exe_writable" ||
-      n == "proc.is_exe_from_memfd" || n == "proc.is_exe_upper_layer")
+      n == "proc.is_exe_from_memfd" || n == "proc.is_exe_upper_layer" ||
+      n == "proc.args_truncated" || n == "proc.env_truncated")
     c = 1;
   else if (StartsWith(n, "proc.a") || StartsWith(n, "proc.cmdline") || StartsWith(n, "proc.pcmdline") ||
            StartsWith(n, "proc.args") || StartsWith(n, "proc.exeline") || StartsWith(n, "proc.env") ||

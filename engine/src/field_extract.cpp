@@ -592,6 +592,8 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     case FieldId::kProcEnv:
       if (!ref.key.empty()) return str_or_none(EnvValue(*p, ref.key));
       return str_or_none(JoinEnv(*p, ctx));
+    case FieldId::kProcEnvTruncated: return one(Bool(p->env_truncated));
+    case FieldId::kProcArgsTruncated: return one(Bool(p->args_truncated));
     case FieldId::kProcDuration:
       if (!p->start_ts_ns) return 0;
       return one(Num(static_cast<int64_t>(ev.ts_ns - p->start_ts_ns)));

@@ -73,6 +73,8 @@
   X(ProcExeInoCtimeDurProcStart, "proc.exe_ino.ctime_duration_proc_start", kRelTime, kNone, "Process start minus executable ctime (ns).") \
   X(ProcExeInoCtimeDurPidnsStart, "proc.exe_ino.ctime_duration_pidns_start", kRelTime, kNone, "Not tracked: <NA>.") \
   X(ProcEnv, "proc.env", kCharbuf, kKeyOptional, "Environment (space separated) or one variable: proc.env[HOME].") \
+  X(ProcEnvTruncated, "proc.env_truncated", kBool, kNone, "The environment was longer than the sensor keeps (32 KiB): proc.env holds its start.") \
+  X(ProcArgsTruncated, "proc.args_truncated", kBool, kNone, "argv was longer than the sensor keeps (64 KiB): proc.args/cmdline hold its start.") \
   X(ProcDuration, "proc.duration", kRelTime, kNone, "ns since the process started.")             \
   X(ProcPpidDuration, "proc.ppid.duration", kRelTime, kNone, "ns since the parent started.")     \
   X(ProcStartTs, "proc.pid.ts", kAbsTime, kNone, "Process start time (ns since the epoch).")     \

@@ -190,6 +190,7 @@ std::size_t Ruleset::SpecialisationMismatches(const Event& ev, const ProcessTabl
 }
 
 std::bitset<kEventTypeCount> Ruleset::InterestingEventTypes() const { return impl_->interesting; }
+bool Ruleset::ReadsProcessEnv() const { return impl_->reads_env; }
 std::size_t Ruleset::rule_count() const { return impl_->active; }
 std::size_t Ruleset::sequence_count() const {
   std::size_t n = 0;
@@ -217,8 +218,59 @@ std::vector<RuleInfo> Ruleset::rules() const {
   return out;
 }
 
+namespace {
+
+bool IsEnvField(const FieldRef& f) { return f.id == FieldId::kProcEnv; }
+
+bool ConditionReadsEnv(const CondNode* n) {
+  if (n == nullptr) return false;
+  switch (n->kind) {
+    case CondNode::Kind::kCheck: {
+      const auto& c = static_cast<const CheckNode&>(*n);
+      return IsEnvField(c.field) || (c.rhs_is_field && IsEnvField(c.rhs_field));
+    }
+    case CondNode::Kind::kMemo: return ConditionReadsEnv(static_cast<const MemoNode&>(*n).body.get());
+    case CondNode::Kind::kNot: return ConditionReadsEnv(static_cast<const NotNode&>(*n).child.get());
+    case CondNode::Kind::kAnd:
+      for (const auto& c : static_cast<const AndNode&>(*n).children)
+        if (ConditionReadsEnv(c.get())) return true;
+      return false;
+    case CondNode::Kind::kOr:
+      for (const auto& c : static_cast<const OrNode&>(*n).children)
+        if (ConditionReadsEnv(c.get())) return true;
+      return false;
+    default: return false;
+  }
+}
+
+bool RuleReadsEnv(const CompiledRule& r) {
+  if (ConditionReadsEnv(r.condition.get())) return true;
+  for (const auto& seg : r.output.segments)
+    if (seg.is_field && IsEnvField(seg.field)) return true;
+  return false;
+}
+
+bool SequenceReadsEnv(const CompiledSequence& s) {
+  for (const auto& st : s.steps) {
+    if (ConditionReadsEnv(st.condition.get())) return true;
+    for (const auto& f : st.by)
+      if (IsEnvField(f)) return true;
+  }
+  if (ConditionReadsEnv(s.until.get())) return true;
+  for (const auto& f : s.until_by)
+    if (IsEnvField(f)) return true;
+  for (const auto& c : s.captures)
+    if (IsEnvField(c.field)) return true;
+  for (const auto& seg : s.output)
+    if (IsEnvField(seg.field)) return true;
+  return IsEnvField(s.distinct_field);
+}
+
+}  // namespace
+
 std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Impl> impl) {
   impl->active = 0;
+  impl->reads_env = false;
   impl->interesting.reset();
   for (auto& b : impl->by_type) b.clear();
   for (auto& b : impl->steps_by_type) b.clear();
@@ -226,9 +278,11 @@ std::shared_ptr<const Ruleset> RulesetBuilder::Build(std::unique_ptr<Ruleset::Im
     if (!r->active) continue;
     ++impl->active;
     impl->interesting |= r->types;
+    impl->reads_env = impl->reads_env || RuleReadsEnv(*r);
   }
   for (const auto& s : impl->sequences) {
     if (!s->active) continue;
+    impl->reads_env = impl->reads_env || SequenceReadsEnv(*s);
     for (const auto& st : s->steps) impl->interesting |= st.types;
     impl->interesting |= s->until_types;
   }

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* process/exec.bpf.h — sched_process_exec: a successful execve/execveat becomes a
  * struct vigil_exec_rec (ids, credentials, tty, exe inode and flags, exepath, cwd, cgroup,
- * argv read from the new mm). */
+ * argv and, while a rule reads proc.env, envp, both read from the new mm).
+ * The record is built in its own per-CPU buffer (exec_scratch: up to ~112 KiB, more than a
+ * per-CPU array value may hold), guarded by the shared scratch lock. */
 #pragma once
 
 #include "lib/common.bpf.h"
@@ -9,6 +11,63 @@
 #include "lib/path.bpf.h"
 #include "lib/cgroup.bpf.h"
 #include "lib/syscall.bpf.h"
+
+/* Live switch written by user space: capture the environment (a loaded rule reads
+ * proc.env). Off, an exec pays nothing for it. */
+__u8 want_env = 0;
+
+#define EXEC_DATA_SIZE 131072  /* data[] room: paths < 16 KiB, env < 32 KiB, args < 64 KiB */
+struct exec_buf {
+  char b[sizeof(struct vigil_exec_rec) + EXEC_DATA_SIZE];
+};
+/* One entry per possible CPU (user space sets max_entries before load), indexed by the
+ * current CPU: the program cannot migrate while it runs. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct exec_buf);
+} exec_scratch SEC(".maps");
+
+/* Bounded user copies at the offsets exec records use (masks clang cannot fold away). */
+static __always_inline long copy_user_env(char *base, __u64 pos, __u64 len, const void *src)
+{
+  asm volatile("%[p] &= 16383" : [p] "+r"(pos));
+  asm volatile("%[l] &= 32767" : [l] "+r"(len));
+  return bpf_probe_read_user(base + pos, len, src);
+}
+static __always_inline long copy_user_args(char *base, __u64 pos, __u64 len, const void *src)
+{
+  asm volatile("%[p] &= 65535" : [p] "+r"(pos));
+  asm volatile("%[l] &= 65535" : [l] "+r"(len));
+  return bpf_probe_read_user(base + pos, len, src);
+}
+
+/* Copies [start, end) of the new mm into data[pos], at most max - 1 bytes, without the
+ * trailing NUL; sets `trunc_flag` (and counts) when cut or unreadable. Returns the length. */
+static __always_inline __u32 put_mm_area(char *data, __u32 pos, unsigned long start,
+                                         unsigned long end, __u32 max, bool env,
+                                         struct vigil_exec_rec *r, __u16 trunc_flag)
+{
+  unsigned long len = end > start ? end - start : 0;
+  if (len >= max) {
+    len = max - 1;
+    r->flags |= trunc_flag;
+    count(CNT_TRUNCATED);
+  }
+  if (len == 0)
+    return 0;
+  long err = env ? copy_user_env(data, pos, len, (void *)start)
+                 : copy_user_args(data, pos, len, (void *)start);
+  if (err) {
+    r->flags |= trunc_flag;
+    count(CNT_ERRORS);
+    return 0;
+  }
+  if (data[(pos + len - 1) & (EXEC_DATA_SIZE - 1)] == 0)
+    len--;
+  return (__u32)len;
+}
 
 static __always_inline int on_exec(struct task_struct *task, struct linux_binprm *bprm)
 {
@@ -26,17 +85,19 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   } else if (!interested(nr)) {
     return 0;
   }
-  struct vigil_exec_rec *r = get_scratch();
+  __u32 cpu = bpf_get_smp_processor_id();
+  struct vigil_exec_rec *r = bpf_map_lookup_elem(&exec_scratch, &cpu);
   char *pbuf = get_pathbuf();
-  if (!r || !pbuf)
+  if (!r || !pbuf) {
+    count(CNT_ERRORS);
     return 0;
+  }
   __u32 *busy = scratch_lock();
   if (!busy)
     return 0;
   fill_hdr(&r->hdr, VIGIL_REC_EXEC);
   r->nr = nr;
   r->flags = compat ? VIGIL_EXEC_COMPAT : 0;
-  r->pad = 0;
   r->pad2 = 0;
 
   r->ppid = BPF_CORE_READ(task, real_parent, tgid);
@@ -140,29 +201,26 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
   len = cgroup_path(task, data, pos, pbuf);
   r->str_len[3] = len;
   pos += len;
-  /* argv from the new mm */
+  /* env, then argv, from the new mm (pos < 16 KiB here) */
   struct mm_struct *mm = BPF_CORE_READ(task, mm);
-  unsigned long arg_start = BPF_CORE_READ(mm, arg_start);
-  unsigned long arg_end = BPF_CORE_READ(mm, arg_end);
-  unsigned long alen = arg_end > arg_start ? arg_end - arg_start : 0;
-  if (alen >= VIGIL_ARGS_MAX) {
-    alen = VIGIL_ARGS_MAX - 1;
-    r->flags |= VIGIL_EXEC_TRUNCATED;
-    count(2);
+  len = 0;
+  if (want_env) {
+    r->flags |= VIGIL_EXEC_ENV;
+    len = put_mm_area(data, pos, BPF_CORE_READ(mm, env_start), BPF_CORE_READ(mm, env_end),
+                      VIGIL_ENV_MAX, true, r, VIGIL_EXEC_ENV_TRUNCATED);
   }
-  if (alen > 0 &&
-      copy_user(data, pos, alen, (void *)arg_start)) {
-    alen = 0;
-    count(3);
-  }
-  /* drop the trailing NUL of the last argument */
-  if (alen > 0 && data[(pos + alen - 1) & SCRATCH_POS_MASK] == 0)
-    alen--;
-  r->str_len[4] = alen;
-  pos += alen;
+  r->str_len[4] = len;
+  pos += len;
+  len = put_mm_area(data, pos, BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(mm, arg_end),
+                    VIGIL_ARGS_MAX, false, r, VIGIL_EXEC_TRUNCATED);
+  r->str_len[5] = len;
+  pos += len;
   __u32 size = sizeof(*r) + pos;
   r->hdr.size = size;
-  emit(r, size, true);
+  if (bpf_ringbuf_output(&events, r, size & (EXEC_DATA_SIZE - 1), wakeup_flags()))
+    count(CNT_PRIO_DROPS);
+  else
+    count(CNT_EMITTED);
   scratch_unlock(busy);
   return 0;
 }

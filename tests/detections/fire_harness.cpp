@@ -99,6 +99,7 @@ std::unique_ptr<Harness> Harness::StartWith(const std::vector<std::string>& rule
   so.self_tgid = 0;  // the test process forks the behaviours: keep its fork events
   so.ring_bytes = 16 << 20;
   so.interest = HarnessInterest(*h->ruleset_);
+  so.capture_env = h->ruleset_->ReadsProcessEnv();  // as the daemon does
   h->sensor_ = Sensor::Open(so, error);
   if (!h->sensor_) return nullptr;
   // The kernel open prefilter these rules allow, as the daemon installs it: a rule that

@@ -74,6 +74,27 @@ TEST_F(RuleLoader, ExpandsNestedMacroAndNestedLists) {
   EXPECT_TRUE(Fire(r, open).empty());
 }
 
+// The sensor reads the environment at exec only while some active rule reads proc.env: in its
+// condition (directly, through a macro, an exception) or its output.
+TEST_F(RuleLoader, ReadsProcessEnvOnlyWhenARuleUsesIt) {
+  auto rule = [](const std::string& cond, const std::string& out, bool enabled = true) {
+    return "- rule: R\n  desc: d\n  condition: " + cond + "\n  output: \"" + out +
+           "\"\n  priority: NOTICE\n  enabled: " + (enabled ? "true" : "false") + "\n";
+  };
+  auto reads = [](const std::string& yaml) {
+    auto r = LoadYaml(yaml);
+    EXPECT_TRUE(r.ok()) << DiagText(r);
+    return r.ruleset && r.ruleset->ReadsProcessEnv();
+  };
+  EXPECT_FALSE(reads(kBase));
+  EXPECT_FALSE(reads(rule("evt.type = execve and proc.name = x", "%proc.cmdline %proc.args_truncated")));
+  EXPECT_TRUE(reads(rule("evt.type = execve and proc.env[LD_PRELOAD] exists", "x")));
+  EXPECT_TRUE(reads(rule("evt.type = execve and not proc.env icontains GLIBC_TUNABLES", "x")));
+  EXPECT_TRUE(reads(rule("evt.type = execve", "env=%proc.env")));
+  EXPECT_TRUE(reads("- macro: m\n  condition: proc.env[A] = b\n" + rule("evt.type = execve and m", "x")));
+  EXPECT_FALSE(reads(rule("evt.type = execve and proc.env[A] = b", "x", false)));
+}
+
 TEST_F(RuleLoader, ListAppendAndOverride) {
   auto appended = LoadRuleStrings({{"a.yaml", kBase},
                                    {"b.yaml", "- list: net_tools\n  items: [bash]\n  append: true\n"}},

@@ -14,6 +14,7 @@
 #include <climits>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -75,6 +76,86 @@ TEST(SensorProcess, ExecCarriesImageArgvCwdAndIds) {
   ASSERT_NE(sensor, nullptr);
   EXPECT_EQ(sensor->hook_mode(), "tp_btf");
   ExpectExecOfChild(*sensor);
+}
+
+// Issue 12: argv and envp come from the new mm at sched_process_exec. The environment is read
+// only while the env switch is on (a rule reads proc.env); argv is kept up to 64 KiB, and
+// a longer one is flagged and counted, never cut silently.
+pid_t ExecTrueWith(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  int status = 0;
+  pid_t child = RunChild(
+      [&] {
+        std::vector<char*> argv, envp;
+        for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+        argv.push_back(nullptr);
+        for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+        envp.push_back(nullptr);
+        execve("/bin/true", argv.data(), envp.data());
+        return 127;
+      },
+      &status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  return child;
+}
+
+std::vector<OwnedEvent> ExecsOf(Sensor& sensor, pid_t child) {
+  return WaitFor(sensor, [&](const Event& ev) {
+    return ev.type == EventType::kExecve && ev.tgid == static_cast<uint32_t>(child);
+  });
+}
+
+TEST(SensorProcess, EnvironmentIsReadOnlyWhileSwitchedOn) {
+  Sensor* sensor = testing::SharedSensor();
+  ASSERT_NE(sensor, nullptr);
+  const std::string mark = "VIGIL_ENV_MARK=" + std::to_string(getpid());
+  const std::vector<std::string> env{mark, "GLIBC_TUNABLES=glibc.malloc.mxfast=0"};
+  sensor->SetEnvCapture(true);
+  pid_t on = ExecTrueWith({"true", "env-on"}, env);
+  sensor->SetEnvCapture(false);
+  pid_t off = ExecTrueWith({"true", "env-off"}, env);
+  auto a = ExecsOf(*sensor, on);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_TRUE(a[0].exec.env_captured);
+  EXPECT_FALSE(a[0].exec.env_truncated);
+  EXPECT_EQ(a[0].env, mark + '\0' + "GLIBC_TUNABLES=glibc.malloc.mxfast=0");
+  EXPECT_EQ(a[0].argv, std::string("true\0env-on", 11));
+  auto b = ExecsOf(*sensor, off);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_FALSE(b[0].exec.env_captured);
+  EXPECT_EQ(b[0].env, "");
+  EXPECT_EQ(b[0].argv, std::string("true\0env-off", 12));
+}
+
+TEST(SensorProcess, LongArgvIsKeptAndTruncationFlagged) {
+  Sensor* sensor = testing::SharedSensor();
+  ASSERT_NE(sensor, nullptr);
+  // 40 KiB of padding before the argument that matters: all of it arrives.
+  const std::string pad(40 * 1024, 'p');
+  pid_t fits = ExecTrueWith({"true", pad, "--vigil-after-padding"}, {});
+  auto a = ExecsOf(*sensor, fits);
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_FALSE(a[0].exec.args_truncated);
+  EXPECT_EQ(a[0].argv, "true" + std::string(1, '\0') + pad + '\0' + "--vigil-after-padding");
+  // 100 KiB: the first 64 KiB - 1 bytes arrive, flagged and counted.
+  const uint64_t truncated_before = sensor->Stats().truncated;
+  const std::string big(100 * 1024, 'q');
+  pid_t cut = ExecTrueWith({"true", big, "--vigil-lost"}, {});
+  auto b = ExecsOf(*sensor, cut);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_TRUE(b[0].exec.args_truncated);
+  EXPECT_EQ(b[0].argv.size(), 65535u);
+  EXPECT_EQ(b[0].argv.substr(0, 6), std::string("true\0q", 6));
+  EXPECT_GT(sensor->Stats().truncated, truncated_before);
+  // The environment has its own bound (32 KiB) and flag.
+  sensor->SetEnvCapture(true);
+  pid_t env_cut = ExecTrueWith({"true"}, {"VIGIL_BIG=" + std::string(40 * 1024, 'e')});
+  sensor->SetEnvCapture(false);
+  auto c = ExecsOf(*sensor, env_cut);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_TRUE(c[0].exec.env_truncated);
+  EXPECT_FALSE(c[0].exec.args_truncated);
+  EXPECT_EQ(c[0].env.size(), 32767u);
+  EXPECT_EQ(c[0].env.substr(0, 11), "VIGIL_BIG=e");
 }
 
 TEST(SensorProcess, ForkReportsChildAndExitReportsCode) {

@@ -44,7 +44,7 @@ struct OwnedEvent {
   std::string unix_path;
   bool has_exec = false;
   ExecInfo exec;
-  std::string filename, exepath, comm, argv, cwd, cgroup;
+  std::string filename, exepath, comm, argv, cwd, cgroup, env;
   bool has_fork = false;
   ForkInfo fork;
   int32_t exit_code = 0;
@@ -78,6 +78,7 @@ struct OwnedEvent {
       argv.assign(ev.exec->args);
       cwd.assign(ev.exec->cwd);
       cgroup.assign(ev.exec->cgroup);
+      env.assign(ev.exec->env);
       exec.filename = exec.exepath = exec.comm = exec.args = exec.cwd = exec.cgroup = {};
       exec.env = {};
     }
@@ -114,6 +115,7 @@ struct OwnedEvent {
     exec_view_.args = argv;
     exec_view_.cwd = cwd;
     exec_view_.cgroup = cgroup;
+    exec_view_.env = env;
     ev.exec = has_exec ? &exec_view_ : nullptr;
     ev.fork = has_fork ? &fork : nullptr;
     ev.exit_code = exit_code;

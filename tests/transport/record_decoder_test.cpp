@@ -124,6 +124,44 @@ TEST(RecordDecoder, DecodesRenameBothPathsAndAcceptTupleAsClientToServer) {
   EXPECT_EQ(ev.Find(ArgId::kFd)->num, 7);
 }
 
+// An exec record past 64 KiB (long argv and the environment): env and args in their slots,
+// the truncation flags as fields.
+TEST(RecordDecoder, DecodesLongExecWithEnvironment) {
+  RecordDecoder dec(0);
+  vigil_exec_rec x{};
+  x.hdr.type = VIGIL_REC_EXEC;
+  x.nr = SYS_execve;
+  x.flags = VIGIL_EXEC_TRUNCATED | VIGIL_EXEC_ENV | VIGIL_EXEC_ENV_TRUNCATED;
+  std::memcpy(x.comm, "sh", 3);
+  std::string args = std::string("sh\0", 3) + std::string(VIGIL_ARGS_MAX - 10, 'A');
+  std::string env = std::string("LD_PRELOAD=/tmp/x.so\0GLIBC_TUNABLES=glibc.malloc.mxfast=1", 58) +
+                    std::string(VIGIL_ENV_MAX - 100, 'E');
+  const std::string strs[VIGIL_EXEC_STRS] = {"/bin/sh", "/usr/bin/dash", "/", "/", env, args};
+  std::string data;
+  for (int i = 0; i < VIGIL_EXEC_STRS; ++i) {
+    x.str_len[i] = static_cast<uint16_t>(strs[i].size());
+    data += strs[i];
+  }
+  ASSERT_GT(sizeof(x) + data.size(), 65536u);
+  x.hdr.size = static_cast<uint32_t>(sizeof(x) + data.size());
+  std::vector<unsigned char> rec(sizeof(x) + data.size());
+  std::memcpy(rec.data(), &x, sizeof(x));
+  std::memcpy(rec.data() + sizeof(x), data.data(), data.size());
+  Event ev;
+  ASSERT_EQ(dec.Decode(rec.data(), rec.size(), &ev), DecodeResult::kEvent);
+  ASSERT_NE(ev.exec, nullptr);
+  EXPECT_EQ(ev.exec->args, args);
+  EXPECT_EQ(ev.exec->env, env);
+  EXPECT_TRUE(ev.exec->args_truncated);
+  EXPECT_TRUE(ev.exec->env_captured);
+  EXPECT_TRUE(ev.exec->env_truncated);
+  // A record claiming more string bytes than it holds is refused.
+  rec.resize(rec.size() - 1);
+  x.hdr.size -= 1;
+  std::memcpy(rec.data(), &x, sizeof(x));
+  EXPECT_EQ(dec.Decode(rec.data(), rec.size(), &ev), DecodeResult::kMalformed);
+}
+
 TEST(RecordDecoder, DecodesExecForkAndExit) {
   RecordDecoder dec(0);
   vigil_exec_rec x{};
@@ -134,14 +172,14 @@ TEST(RecordDecoder, DecodesExecForkAndExit) {
   x.loginuid = 1000;
   x.flags = VIGIL_EXEC_MEMFD;
   std::memcpy(x.comm, "bash", 5);
-  const std::string strs[5] = {"/bin/bash", "/usr/bin/bash", "/root", "/user.slice",
-                               std::string("bash\0-c\0id", 10)};
+  const std::string strs[VIGIL_EXEC_STRS] = {"/bin/bash", "/usr/bin/bash", "/root",
+                                             "/user.slice", "", std::string("bash\0-c\0id", 10)};
   std::string data;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < VIGIL_EXEC_STRS; ++i) {
     x.str_len[i] = static_cast<uint16_t>(strs[i].size());
     data += strs[i];
   }
-  x.hdr.size = static_cast<uint16_t>(sizeof(x) + data.size());
+  x.hdr.size = static_cast<uint32_t>(sizeof(x) + data.size());
   std::vector<unsigned char> rec(sizeof(x) + data.size());
   std::memcpy(rec.data(), &x, sizeof(x));
   std::memcpy(rec.data() + sizeof(x), data.data(), data.size());
@@ -203,8 +241,8 @@ TEST(RecordDecoder, RejectsTruncatedAndInconsistentRecords) {
   EXPECT_EQ(dec.Decode(bad.data(), bad.size(), &ev), DecodeResult::kMalformed);
   // header size smaller than the header
   bad = rec;
-  uint16_t size = 3;
-  std::memcpy(bad.data() + 2, &size, sizeof(size));
+  uint32_t size = 3;
+  std::memcpy(bad.data() + offsetof(vigil_hdr, size), &size, sizeof(size));
   EXPECT_EQ(dec.Decode(bad.data(), bad.size(), &ev), DecodeResult::kMalformed);
   // unknown syscall number: well formed, skipped
   auto unk = SysRecord(VIGIL_NR_MAX - 1, 0, {}, {});

@@ -75,6 +75,10 @@ class Ruleset {
   // open. Also lists the files the rules name exactly (watched_files), on or off. Cold path.
   OpenPrefilter DeriveOpenPrefilter() const;
 
+  // Some active rule or sequence reads proc.env (condition, output, key or capture): the
+  // sensor then captures each new process's environment at exec (Sensor::SetEnvCapture).
+  bool ReadsProcessEnv() const;
+
   std::size_t rule_count() const;          // active rules
   // Sequence and threshold rules (`sequence:` items), evaluated by a SequenceEngine.
   std::size_t sequence_count() const;      // active sequences

@@ -39,6 +39,8 @@ struct Process {
   bool exe_writable = false;
   bool exe_from_memfd = false;
   bool exe_upper_layer = false;
+  bool args_truncated = false;  // argv longer than the sensor keeps (proc.args_truncated)
+  bool env_truncated = false;   // envp longer than the sensor keeps (proc.env_truncated)
   bool from_snapshot = false;  // learned from the start-up snapshot, not seen exec'ing
   bool exited = false;
 };

@@ -71,7 +71,9 @@ struct ExecInfo {
   std::string_view exepath;    // absolute path of the new executable (d_path)
   std::string_view comm;       // task comm after exec
   std::string_view args;       // argv joined with '\0' (argv[0] first), as in mm->arg_*
-  std::string_view env;        // envp joined with '\0' (may be empty when not captured)
+                               // (up to VIGIL_ARGS_MAX - 1 bytes, probes/wire.h)
+  std::string_view env;        // envp joined with '\0', as in mm->env_* (up to
+                               // VIGIL_ENV_MAX - 1 bytes; empty when not captured)
   std::string_view cwd;        // absolute cwd
   std::string_view cgroup;     // cgroup path (for container id)
   uint32_t ppid = 0, sid = 0, pgid = 0, vpid = 0, vpgid = 0;
@@ -83,6 +85,9 @@ struct ExecInfo {
   bool exe_writable = false;   // the executable is writable by the exec'ing user
   bool exe_from_memfd = false; // the executable is a memfd (fileless)
   bool exe_upper_layer = false;// overlayfs upper layer (dropped into a container)
+  bool args_truncated = false; // argv was longer than what `args` holds (or unreadable)
+  bool env_captured = false;   // `env` was read (the sensor's env capture was on)
+  bool env_truncated = false;  // envp was longer than what `env` holds (or unreadable)
 };
 
 // fork/clone/vfork/clone3 (child side details, reported in the parent's context).

@@ -32,6 +32,9 @@ struct SensorOptions {
   bool capture_args_at_enter = false;  // read syscall args at sys_enter (per-thread map)
                                        // instead of from the exit-time registers
   int drain_interval_ms = 5;  // Poll() checks the ring at least this often
+  // Read each new process's environment at exec (exec.env, proc.env). Off, execs pay
+  // nothing for it; the daemon turns it on while a loaded rule reads proc.env.
+  bool capture_env = false;
   // Flood control (probes/lib/flood.bpf.h): while the ring's backlog is at least a quarter
   // of it, a process producing more than throttle_events records in a throttle_window_ms
   // window (with the backlog past half) is throttled and reported (evt.type = drop);
@@ -73,6 +76,9 @@ class Sensor {
   // Live update of the wanted event types (no reload).
   void SetInterest(const std::bitset<kEventTypeCount>& interest);
 
+  // Live switch of SensorOptions::capture_env (no reload).
+  void SetEnvCapture(bool enabled);
+
   // Installs (or, with enabled = false, removes) the kernel open prefilter. Every open is
   // reported while the tries are rewritten, so a change never loses a wanted open. Returns
   // false and sets *error when the filter does not fit the kernel maps (it stays off).
@@ -90,7 +96,8 @@ class Sensor {
   // of events delivered, or a negative errno on error. Interrupted waits return 0.
   int Poll(int timeout_ms, const std::function<void(const Event&)>& on_event);
 
-  // Compares the maps this process updates at run time (interest bitmap, procexit switch,
+  // Compares the maps this process updates at run time (interest bitmap, procexit and env
+  // switches,
   // open prefilter tries, bitmaps and mode, the own-object table) with what it installed,
   // restores every difference and returns the names of the parts that differed (empty when
   // nothing was tampered with). Cold path (a few map reads; call about once a second).
