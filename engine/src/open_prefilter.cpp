@@ -35,6 +35,21 @@ EventTypeSet OpenTypes() {
   return s;
 }
 
+// read/write(v): reported only for io_uring requests, carrying the kernel path of the file
+// (probes/io_uring): their fd.* needs no fd table, and the probe asks the same prefilter
+// (or the watched files) whether a rule can want the path, so their paths join the opens'.
+bool IsIoRw(EventType t) {
+  return t == EventType::kRead || t == EventType::kWrite || t == EventType::kReadv ||
+         t == EventType::kWritev;
+}
+
+EventTypeSet OpenAndIoRwTypes() {
+  EventTypeSet s = OpenTypes();
+  for (EventType t : {EventType::kRead, EventType::kWrite, EventType::kReadv, EventType::kWritev})
+    s.set(static_cast<std::size_t>(t));
+  return s;
+}
+
 // The literal text of a glob up to its first wildcard.
 std::string GlobLiteralPrefix(const std::string& g) {
   std::size_t stop = g.find_first_of("*?[\\");
@@ -287,7 +302,7 @@ bool ReadsFdTable(const CondNode& node_in, EventTypeSet ctx, const EventTypeSet&
 EventTypeSet FdTableTypes() {
   EventTypeSet s;
   for (const SyscallSpec& spec : SyscallTable::Get().specs()) {
-    if (IsOpenFamily(spec.type) || IsSocketTupleEvent(spec.type)) continue;
+    if (IsOpenFamily(spec.type) || IsSocketTupleEvent(spec.type) || IsIoRw(spec.type)) continue;
     for (const ParamSource& p : spec.params) {
       if (p.id == ArgId::kFd || p.id == ArgId::kOldfd) s.set(static_cast<std::size_t>(spec.type));
     }
@@ -339,7 +354,7 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
 }
 
 OpenPrefilter Ruleset::DerivePathFilter() const {
-  const EventTypeSet open_types = OpenTypes();
+  const EventTypeSet open_types = OpenAndIoRwTypes();
   const EventTypeSet table_types = FdTableTypes();
   OpenPrefilter out;
   auto disable = [&](const std::string& what, const std::string& why) {
