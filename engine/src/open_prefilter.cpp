@@ -36,18 +36,10 @@ EventTypeSet OpenTypes() {
 }
 
 // read/write(v): reported only for io_uring requests, carrying the kernel path of the file
-// (probes/io_uring): their fd.* needs no fd table, and the probe asks the same prefilter
-// (or the watched files) whether a rule can want the path, so their paths join the opens'.
+// (probes/io_uring): their fd.* needs no fd table.
 bool IsIoRw(EventType t) {
   return t == EventType::kRead || t == EventType::kWrite || t == EventType::kReadv ||
          t == EventType::kWritev;
-}
-
-EventTypeSet OpenAndIoRwTypes() {
-  EventTypeSet s = OpenTypes();
-  for (EventType t : {EventType::kRead, EventType::kWrite, EventType::kReadv, EventType::kWritev})
-    s.set(static_cast<std::size_t>(t));
-  return s;
 }
 
 // The literal text of a glob up to its first wildcard.
@@ -354,7 +346,7 @@ OpenPrefilter Ruleset::DeriveOpenPrefilter() const {
 }
 
 OpenPrefilter Ruleset::DerivePathFilter() const {
-  const EventTypeSet open_types = OpenAndIoRwTypes();
+  const EventTypeSet open_types = OpenTypes();
   const EventTypeSet table_types = FdTableTypes();
   OpenPrefilter out;
   auto disable = [&](const std::string& what, const std::string& why) {

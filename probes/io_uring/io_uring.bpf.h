@@ -13,8 +13,8 @@
  *                        (READ/READV/READ_FIXED/READV_FIXED/READ_MULTISHOT as read/readv,
  *                        WRITE/WRITEV/WRITE_FIXED/WRITEV_FIXED as write/writev) of regular
  *                        files, from the request's own struct file, when iou_rw asks for them
- *                        and the file is watched (watched_files) or the open prefilter wants
- *                        its path; the result is the CQE's
+ *                        and, with the open prefilter on, only for watched files
+ *                        (watched_files, by identity); the result is the CQE's
  *   io_uring_submit_req  renameat, unlinkat, mkdirat, linkat, symlinkat: their kernel copies
  *                        of the paths are freed before completion, so these are reported at
  *                        submission with res = 0 (the outcome is not known yet)
@@ -188,7 +188,15 @@ static __always_inline int on_iou(struct io_kiocb *req, long res, bool complete)
     if (!complete || res < 0 || !(iou_rw & (write ? VIGIL_IOU_WRITES : VIGIL_IOU_READS)))
       return 0;
     rwf = BPF_CORE_READ(req, file);
-    if (!rwf || (BPF_CORE_READ(rwf, f_inode, i_mode) & S_IFMT_VAL) != S_IFREG_VAL)
+    if (!rwf)
+      return 0;
+    struct inode *ino = BPF_CORE_READ(rwf, f_inode);
+    if ((BPF_CORE_READ(ino, i_mode) & S_IFMT_VAL) != S_IFREG_VAL)
+      return 0;
+    /* With the open prefilter on, only watched files (by identity: no path walk for the
+     * others, which a database doing io_uring reads would pay on every request). */
+    if ((open_filter & VIGIL_OPF_ON) &&
+        !open_file_watched(BPF_CORE_READ(ino, i_sb, s_dev), BPF_CORE_READ(ino, i_ino)))
       return 0;
   } else {
     nr = iou_nr(op);
@@ -305,15 +313,7 @@ static __always_inline int on_iou(struct io_kiocb *req, long res, bool complete)
   if (named) {
     /* Only opens, reads and writes set it, and they wrote no strings yet (pos = 0). */
     struct kfile kf = {};
-    bool ok = pbuf && resolve_file(named, pbuf, &kf);
-    /* a read/write only of a watched file or one whose path the prefilter lets through */
-    if (rwf && (!ok || (!open_file_watched(kf.dev, kf.ino) &&
-                        !open_file_wanted(kf.start, write, kf.truncated, 0)))) {
-      scratch_unlock(busy);
-      count(4);
-      return 0;
-    }
-    if (ok)
+    if (pbuf && resolve_file(named, pbuf, &kf))
       pos = iou_put_file(r, data, 0, &kf, pbuf);
   }
   __u32 size = sizeof(*r) + (pos & (SCRATCH_SIZE / 2 - 1));
