@@ -594,6 +594,8 @@ int Daemon::Run() {
     // Liveness: a child's exit a second must come back through the probes.
     if (s.config.self_protection) {
       canary.Tick(now);
+      s.metrics.canary_sent.store(canary.sent(), std::memory_order_relaxed);
+      s.metrics.canary_seen.store(canary.seen(), std::memory_order_relaxed);
       if (canary.SilenceStarted(now)) {
         const auto secs = std::chrono::duration_cast<std::chrono::seconds>(canary.silent_for(now)).count();
         spdlog::error("sensor silent: no canary event for {} s (sent {}, seen {})", secs,

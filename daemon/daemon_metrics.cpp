@@ -100,6 +100,10 @@ std::string DaemonMetrics::RenderPrometheus() const {
          "'vigil: events dropped' alerts raised.", drop_alerts.load());
   Metric(os, "vigil_canary_silences_total", "counter",
          "Times no canary event came back through the probes for 5 s.", canary_silences.load());
+  Metric(os, "vigil_canary_sent_total", "counter",
+         "Liveness canaries forked (one a second with self_protection).", canary_sent.load());
+  Metric(os, "vigil_canary_seen_total", "counter",
+         "Liveness canaries whose exit came back through the probes.", canary_seen.load());
   Metric(os, "vigil_processes", "gauge", "Entries in the process table.", processes.load());
   Metric(os, "vigil_fds", "gauge", "Entries in the fd table.", fds.load());
   Metric(os, "vigil_start_time_seconds", "gauge", "Daemon start time (unix seconds).",

@@ -104,6 +104,14 @@ enum vigil_sys_flags {
                                     walk cap or longer than PATH_MAX): str1 holds the path's
                                     last components only */
   VIGIL_SYS_IO_URING = 1 << 6,   /* an io_uring request reported as the syscall nr */
+  VIGIL_SYS_FIXED_FILE = 1 << 7, /* io_uring: the file is a registered (fixed) file; for an
+                                    open into a slot, res is the slot, not an fd */
+};
+
+/* iou_rw (.bss): which io_uring reads/writes the rules want (probes/io_uring). */
+enum vigil_iou_rw {
+  VIGIL_IOU_READS = 1 << 0,
+  VIGIL_IOU_WRITES = 1 << 1,
 };
 
 #define VIGIL_STR_MAX 4096  /* per string slot (PATH_MAX), power of two */

@@ -187,6 +187,7 @@ void ParseImpl(std::string_view line, ParsedEvent* out) {
   ev.path_truncated = f.Get<bool>("evt.path_truncated", false);
   ev.raw_path = Keep(out, f.Get<std::string>("fd.nameraw", ""));
   ev.alias_path = Keep(out, f.Get<std::string>("fd.alias", ""));
+  ev.fixed_file = f.Get<bool>("fd.is_fixed_file", false);
   if (auto it = j.find("evt.args"); it != j.end()) {
     if (!it->is_object()) throw std::runtime_error("evt.args must be an object");
     for (const auto& [name, value] : it->items()) {
@@ -362,6 +363,7 @@ void AppendEventJsonl(const Event& ev, const Process* proc, const FdInfo* fd, st
   }
   if (ev.path_truncated) j["evt.path_truncated"] = true;
   if (!ev.alias_path.empty()) j["fd.alias"] = std::string(ev.alias_path);
+  if (ev.fixed_file) j["fd.is_fixed_file"] = true;
   if (proc) j["proc"] = ProcJson(*proc, options.with_env);
   *out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   out->push_back('\n');

@@ -263,7 +263,7 @@ void ProcessTable::Apply(const Event& ev) {
     case EventType::kOpenat2:
     case EventType::kCreat:
     case EventType::kOpenByHandleAt: {
-      if (ev.res < 0) break;
+      if (ev.res < 0 || ev.fixed_file) break;  // a fixed-file slot is no fd
       FdInfo fd;
       fd.type = FdType::kFile;
       std::string_view name = ArgStr(ev, ArgId::kName);

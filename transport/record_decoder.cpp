@@ -48,6 +48,7 @@ void ResetEvent(Event* out) noexcept {
   out->fork = nullptr;
   out->exit_code = 0;
   out->io_uring = false;
+  out->fixed_file = false;
 }
 
 }  // namespace
@@ -147,6 +148,7 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
   out->type = spec->type;
   out->res = r.res;
   out->io_uring = (r.flags & VIGIL_SYS_IO_URING) != 0;
+  out->fixed_file = (r.flags & VIGIL_SYS_FIXED_FILE) != 0;
   out->is_compat = (r.flags & VIGIL_SYS_COMPAT) != 0;
 
   std::size_t pos = 0;

@@ -81,6 +81,7 @@ struct Sensor::Impl {
   uint8_t installed_interest[VIGIL_NR_MAX] = {};
   uint8_t installed_procexit = 0;
   uint8_t installed_env = 0;
+  uint8_t installed_iou_rw = 0;  // VIGIL_IOU_READS | VIGIL_IOU_WRITES
   uint8_t installed_filter = 0;
   vigil_opf_bits installed_bits = {};  // the prefilter's quick-reject bitmaps
   std::vector<std::pair<std::string, uint8_t>> installed_prefixes, installed_suffixes;
@@ -114,6 +115,11 @@ struct Sensor::Impl {
                           EventType::kRecvmsg}) {
         types.reset(static_cast<std::size_t>(t));
       }
+    }
+    // read/write(v) come from io_uring requests only (iou_rw): in the bitmap they would make
+    // sys_exit report every read(2) and write(2) on the machine.
+    for (EventType t : {EventType::kRead, EventType::kWrite, EventType::kReadv, EventType::kWritev}) {
+      types.reset(static_cast<std::size_t>(t));
     }
     return types;
   }
@@ -179,6 +185,11 @@ struct Sensor::Impl {
     std::memcpy(installed_interest, bytes, sizeof(bytes));
     skel->bss->want_procexit = types.test(static_cast<std::size_t>(EventType::kProcExit)) ? 1 : 0;
     installed_procexit = skel->bss->want_procexit;
+    auto has = [&](EventType t) { return wanted.test(static_cast<std::size_t>(t)); };
+    skel->bss->iou_rw = static_cast<uint8_t>(
+        ((has(EventType::kRead) || has(EventType::kReadv)) ? VIGIL_IOU_READS : 0) |
+        ((has(EventType::kWrite) || has(EventType::kWritev)) ? VIGIL_IOU_WRITES : 0));
+    installed_iou_rw = skel->bss->iou_rw;
     const bool need_enter = options.capture_args_at_enter && any;
     if (need_enter && !enter_link) {
       bpf_link* l = bpf_program__attach(enter_prog());
@@ -275,6 +286,10 @@ std::unique_ptr<Sensor::Impl> TryOpen(const SensorOptions& options, const std::s
   s->rodata->nr_mkdirat = first_nr(EventType::kMkdirat);
   s->rodata->nr_linkat = first_nr(EventType::kLinkat);
   s->rodata->nr_symlinkat = first_nr(EventType::kSymlinkat);
+  s->rodata->nr_read = first_nr(EventType::kRead);
+  s->rodata->nr_write = first_nr(EventType::kWrite);
+  s->rodata->nr_readv = first_nr(EventType::kReadv);
+  s->rodata->nr_writev = first_nr(EventType::kWritev);
   vigil_sc_desc descs[VIGIL_NR_MAX];
   table.FillDescriptors(descs);
   if (options.capture_args_at_enter) {
@@ -561,6 +576,10 @@ std::vector<std::string> Sensor::VerifyMaps() {
   if (bss->want_env != im.installed_env) {
     bss->want_env = im.installed_env;
     tampered.emplace_back("env switch");
+  }
+  if (bss->iou_rw != im.installed_iou_rw) {
+    bss->iou_rw = im.installed_iou_rw;
+    tampered.emplace_back("io_uring read/write switch");
   }
   const int pfd = bpf_map__fd(skel->maps.open_prefixes);
   const int sfd = bpf_map__fd(skel->maps.open_suffixes);

@@ -249,6 +249,12 @@ SyscallTable::SyscallTable() {
        Int(A::kFd, 4), Raw(A::kOffset, 5)});
   add(SYS_mprotect, E::kMprotect, D(), {Raw(A::kAddr, 0), Raw(A::kLength, 1), Raw(A::kProt, 2)});
   add(SYS_io_uring_setup, E::kIoUringSetup, D(), {Res(A::kFd), Raw(A::kEntries, 0)});
+  // Reported for io_uring requests only (probes/io_uring, iou_rw), never by sys_exit (the
+  // sensor keeps them out of the interest bitmap): name is the kernel path of the file.
+  add(SYS_read, E::kRead, D(), {Int(A::kFd, 0), Raw(A::kSize, 2), Str(A::kName, 0)});
+  add(SYS_write, E::kWrite, D(), {Int(A::kFd, 0), Raw(A::kSize, 2), Str(A::kName, 0)});
+  add(SYS_readv, E::kReadv, D(), {Int(A::kFd, 0), Str(A::kName, 0)});
+  add(SYS_writev, E::kWritev, D(), {Int(A::kFd, 0), Str(A::kName, 0)});
 #ifdef SYS_pipe
   add(SYS_pipe, E::kPipe, D(), {});
 #endif

@@ -356,6 +356,7 @@ int ExtractRaw(const FieldRef& ref, EvalContext& ctx, Value* out) {
     case FieldId::kFdName: { const FdView& f = ctx.fd(); return f.valid ? str_or_none(f.name) : 0; }
     case FieldId::kFdNameraw: { const FdView& f = ctx.fd(); return f.valid ? str_or_none(f.nameraw) : 0; }
     case FieldId::kFdAlias: return str_or_none(ev.alias_path);
+    case FieldId::kFdIsFixedFile: return one(Bool(ev.fixed_file));
     case FieldId::kFdDirectory: {
       const FdView& f = ctx.fd();
       if (!f.valid || (f.typechar != 'f' && f.typechar != 'd')) return 0;
@@ -796,6 +797,22 @@ void EvalContext::ComputeFd() noexcept {
     f.num = ev.res;
     f.has_num = true;
     return;
+  }
+  if (ev.type == EventType::kRead || ev.type == EventType::kWrite ||
+      ev.type == EventType::kReadv || ev.type == EventType::kWritev) {
+    // io_uring reads and writes carry the file the kernel read or wrote (by path): the
+    // ring's request keeps no fd number (fd.num is -1, absent) and a fixed file has none.
+    std::string_view path = ArgStr(ev, ArgId::kName);
+    if (!path.empty()) {
+      f.valid = true;
+      f.name = f.nameraw = path;
+      f.typechar = 'f';
+      f.type_name = "file";
+      const Arg* fdarg = ev.Find(ArgId::kFd);
+      f.has_num = fdarg && !fdarg->is_str && fdarg->num >= 0;
+      f.num = f.has_num ? fdarg->num : -1;
+      return;
+    }
   }
   if (ev.has_tuple && IsSocketTupleEvent(ev.type)) {
     const SockTuple& t = ev.tuple;

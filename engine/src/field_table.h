@@ -98,6 +98,7 @@
   X(FdNum, "fd.num", kInt64, kNone, "File descriptor number.")                                   \
   X(FdName, "fd.name", kCharbuf, kNone, "File path, socket tuple (sip:sport->dip:dport) or unix path.") \
   X(FdNameraw, "fd.nameraw", kCharbuf, kNone, "Path as given (not made absolute).")              \
+  X(FdIsFixedFile, "fd.is_fixed_file", kBool, kNone, "true when the file is an io_uring registered (fixed) file: it is in the ring's file table, not the fd table; fd.num is then its slot.") \
   X(FdAlias, "fd.alias", kCharbuf, kNone, "The path the kernel opened a watched file by, when it is not the path the rules name (a hard link, a bind mount); fd.name is then the rules' path.") \
   X(FdDirectory, "fd.directory", kCharbuf, kNone, "Directory of fd.name.")                       \
   X(FdFilename, "fd.filename", kCharbuf, kNone, "File name part of fd.name.")                    \

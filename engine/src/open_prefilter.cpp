@@ -35,6 +35,13 @@ EventTypeSet OpenTypes() {
   return s;
 }
 
+// read/write(v): reported only for io_uring requests, carrying the kernel path of the file
+// (probes/io_uring): their fd.* needs no fd table.
+bool IsIoRw(EventType t) {
+  return t == EventType::kRead || t == EventType::kWrite || t == EventType::kReadv ||
+         t == EventType::kWritev;
+}
+
 // The literal text of a glob up to its first wildcard.
 std::string GlobLiteralPrefix(const std::string& g) {
   std::size_t stop = g.find_first_of("*?[\\");
@@ -287,7 +294,7 @@ bool ReadsFdTable(const CondNode& node_in, EventTypeSet ctx, const EventTypeSet&
 EventTypeSet FdTableTypes() {
   EventTypeSet s;
   for (const SyscallSpec& spec : SyscallTable::Get().specs()) {
-    if (IsOpenFamily(spec.type) || IsSocketTupleEvent(spec.type)) continue;
+    if (IsOpenFamily(spec.type) || IsSocketTupleEvent(spec.type) || IsIoRw(spec.type)) continue;
     for (const ParamSource& p : spec.params) {
       if (p.id == ArgId::kFd || p.id == ArgId::kOldfd) s.set(static_cast<std::size_t>(spec.type));
     }

@@ -21,11 +21,9 @@ struct kfile {
   __u64 ino;
 };
 
-/* Resolves fd `fd` of `task` into k (path in pbuf). False when there is no such file. */
-static __always_inline bool resolve_fd_file(struct task_struct *task, long fd, char *pbuf,
-                                            struct kfile *k)
+/* Resolves the open file `f` into k (path in pbuf). False when there is no file. */
+static __always_inline bool resolve_file(struct file *fp, char *pbuf, struct kfile *k)
 {
-  struct file *fp = fd_file(task, fd);
   if (!fp || !pbuf)
     return false;
   struct file *f = KPTR(struct file, fp);
@@ -48,4 +46,11 @@ static __always_inline bool resolve_fd_file(struct task_struct *task, long fd, c
   if (truncated)
     count(2);
   return true;
+}
+
+/* Resolves fd `fd` of `task` into k (path in pbuf). False when there is no such file. */
+static __always_inline bool resolve_fd_file(struct task_struct *task, long fd, char *pbuf,
+                                            struct kfile *k)
+{
+  return resolve_file(fd_file(task, fd), pbuf, k);
 }

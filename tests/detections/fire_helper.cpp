@@ -18,6 +18,8 @@
 //   fire_helper redirect-stdout             loopback TCP connection, dup2(socket, 1)
 //   fire_helper redirect-stdout-fcntl       the same with close(1) + fcntl(socket, F_DUPFD, 1)
 //   fire_helper uring-read <path>           IORING_OP_OPENAT(path, O_RDONLY) through io_uring
+//   fire_helper uring-fixed-read <path>     IORING_OP_OPENAT into registered-file slot 1 (no fd
+//                                           is installed), then IORING_OP_READ of that fixed file
 //   fire_helper module                      finit_module(/dev/null) (fails: not a module)
 //   fire_helper ptrace-attach               PTRACE_ATTACH to its own sleeping child
 //   fire_helper traceme                     PTRACE_TRACEME
@@ -291,6 +293,31 @@ int UringRead(const char* path) {
   return 0;
 }
 
+// Opens path into a registered-file slot through io_uring (no fd in the fd table), reads a
+// byte from the fixed file, closes the slot.
+int UringFixedRead(const char* path) {
+  io_uring ring{};
+  if (io_uring_queue_init(4, &ring, 0) != 0) return Fail("io_uring_queue_init");
+  if (io_uring_register_files_sparse(&ring, 4) != 0) return Fail("register files");
+  auto run = [&](const char* what) {
+    io_uring_cqe* cqe = nullptr;
+    if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe) != 0) return -1000;
+    int res = cqe->res;
+    io_uring_cqe_seen(&ring, cqe);
+    if (res < 0) std::fprintf(stderr, "fire_helper: %s: %s\n", what, std::strerror(-res));
+    return res;
+  };
+  io_uring_prep_openat_direct(io_uring_get_sqe(&ring), AT_FDCWD, path, O_RDONLY, 0, 1);
+  if (run("openat into slot 1") < 0) return 3;
+  char c = 0;
+  io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_read(sqe, 1, &c, 1, 0);
+  sqe->flags |= IOSQE_FIXED_FILE;
+  if (run("read fixed file") < 0) return 3;
+  io_uring_queue_exit(&ring);
+  return 0;
+}
+
 int Module() {
   int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Fail("open /dev/null");
@@ -429,6 +456,7 @@ int main(int argc, char** argv) {
   if (action == "redirect-stdout") return RedirectStdout(false);
   if (action == "redirect-stdout-fcntl") return RedirectStdout(true);
   if (action == "uring-read" && argc == 3) return UringRead(argv[2]);
+  if (action == "uring-fixed-read" && argc == 3) return UringFixedRead(argv[2]);
   if (action == "module") return Module();
   if (action == "ptrace-attach") return PtraceAttach();
   if (action == "traceme") return Traceme();

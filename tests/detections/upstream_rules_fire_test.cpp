@@ -176,6 +176,21 @@ TEST_F(UpstreamRulesFire, ReadSensitiveFileUntrustedThroughIoUring) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
 }
 
+TEST_F(UpstreamRulesFire, ReadSensitiveFileUntrustedThroughIoUringFixedFile) {
+  // An open into a registered-file slot installs no fd: the probe takes the file from the
+  // ring's fixed-file table (kernel-resolved, through a symlinked directory here), reports
+  // the slot as the fd, and the open rule fires unchanged.
+  std::string reader = Helper("vigil-reader");
+  const std::string alias = scratch_.path() + "/etc-alias";
+  ASSERT_EQ(symlink("/etc", alias.c_str()), 0);
+  int code = -1;
+  pid_t root = RunTree(
+      [&] { return Exec(reader, {"vigil-reader", "uring-fixed-read", alias + "/shadow"}); }, &code);
+  ASSERT_EQ(code, 0);
+  auto alerts = ExpectExactly(root, {kUntrusted});
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), "/etc/shadow");
+}
+
 TEST_F(UpstreamRulesFire, ReadSensitiveFileThroughDotDotPath) {
   // fd.name is normalised as in Falco: /tmp/../etc/shadow is /etc/shadow (sensitive_files);
   // one "../" is not a directory traversal (that macro needs two).

@@ -160,6 +160,16 @@ TEST_F(VigilRulesFire, IoUringSetupByAProgramOutsideSystemDirectories) {
   ExpectFires("mariadbd", {"uring-setup"}, kUringSetup);
 }
 
+// Issue 13: /etc/shadow opened into a registered-file slot (no fd) and read with
+// IORING_OP_READ on the fixed file: the read names the file the kernel read (a watched file:
+// the rule names it exactly, so the prefilter lets it through).
+TEST_F(VigilRulesFire, SensitiveFileReadThroughAFixedFileOfARing) {
+  std::string out = ExpectFires("implant", {"uring-fixed-read", "/etc/shadow"},
+                                "Sensitive File Read Through io_uring");
+  EXPECT_NE(out.find("file=/etc/shadow"), std::string::npos) << out;
+  EXPECT_NE(out.find("fixed_file=true"), std::string::npos) << out;
+}
+
 // Issue 12: a failed execve is not a process start. A launcher in /dev/shm runs a payload
 // beside it through a PATH search (glibc's execvp) whose first three directories do not
 // exist: three failed execves by the launcher, then one that succeeds. The rule fires for

@@ -49,6 +49,7 @@ struct OwnedEvent {
   ForkInfo fork;
   int32_t exit_code = 0;
   bool io_uring = false;
+  bool fixed_file = false;
   mutable ExecInfo exec_view_;  // rebuilt by AsEvent(): views into this object's strings
 
   explicit OwnedEvent(const Event& ev) {
@@ -88,6 +89,7 @@ struct OwnedEvent {
     }
     exit_code = ev.exit_code;
     io_uring = ev.io_uring;
+    fixed_file = ev.fixed_file;
   }
   // A view of this copy as an Event (valid while this object lives, unchanged).
   Event AsEvent() const {
@@ -120,6 +122,7 @@ struct OwnedEvent {
     ev.fork = has_fork ? &fork : nullptr;
     ev.exit_code = exit_code;
     ev.io_uring = io_uring;
+    ev.fixed_file = fixed_file;
     return ev;
   }
   const OwnedArg* Find(ArgId id) const {

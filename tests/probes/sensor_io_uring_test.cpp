@@ -1,13 +1,17 @@
 // Kernel tests: io_uring requests are reported as the syscalls they replace (openat,
 // socket, connect, accept4, mkdirat, renameat2, linkat, symlinkat, unlinkat) with the same
-// arguments, kernel-resolved paths and socket tuples, and evt.is_io_uring set; io_uring_setup
-// itself is a syscall event. Real rings (liburing) in this process, paths in its own temp dir,
+// arguments, kernel-resolved paths and socket tuples, and evt.is_io_uring set; opens into a
+// registered-file slot and reads/writes of regular files (read, readv, write, writev) name
+// the file the kernel used (fd.is_fixed_file for fixed files); io_uring_setup itself is a
+// syscall event. The shared sensor wants every type with the open prefilter off, so every
+// io_uring read/write of a regular file is reported. Real rings (liburing) in this process, paths in its own temp dir,
 // sockets on loopback.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -174,6 +178,90 @@ TEST_F(SensorIoUring, PathRequestsAreReportedWithAbsolutePaths) {
   EXPECT_EQ(sl[0].Str(ArgId::kTarget), "/etc/shadow");
   auto ul = Uring(EventType::kUnlinkat, ArgId::kName, dir_ + "/d/h");
   ASSERT_EQ(ul.size(), 1u);
+}
+
+TEST_F(SensorIoUring, OpenIntoFixedSlotReportsTheKernelFileAndSlot) {
+  const std::string path = dir_ + "/secret.txt";
+  {
+    int w = open(path.c_str(), O_CREAT | O_WRONLY, 0600);
+    ASSERT_GE(w, 0);
+    ASSERT_EQ(write(w, "hush", 4), 4);
+    close(w);
+  }
+  const std::string alias = dir_ + "/alias";  // a symlink: the event names the target
+  ASSERT_EQ(symlink(path.c_str(), alias.c_str()), 0);
+  ASSERT_EQ(io_uring_register_files_sparse(&ring_, 4), 0);
+  io_uring_prep_openat_direct(Sqe(), AT_FDCWD, alias.c_str(), O_RDONLY, 0, 2);
+  ASSERT_EQ(Run(), 0);
+  char buf[8] = {};
+  io_uring_sqe* sqe = Sqe();
+  io_uring_prep_read(sqe, 2, buf, sizeof(buf), 0);
+  sqe->flags |= IOSQE_FIXED_FILE;
+  ASSERT_EQ(Run(), 4);
+
+  auto op = Uring(EventType::kOpenat, ArgId::kName, path);
+  ASSERT_EQ(op.size(), 1u) << "no openat for the fixed-slot open";
+  EXPECT_TRUE(op[0].fixed_file);
+  EXPECT_EQ(op[0].res, 2);  // the slot, not an fd
+  EXPECT_EQ(op[0].Num(ArgId::kFd), 2);
+  EXPECT_EQ(op[0].Num(ArgId::kFlags), O_RDONLY);
+  auto rd = Uring(EventType::kRead, ArgId::kName, path);
+  ASSERT_EQ(rd.size(), 1u) << "no read for READ of the fixed file";
+  EXPECT_TRUE(rd[0].fixed_file);
+  EXPECT_EQ(rd[0].res, 4);
+  EXPECT_EQ(rd[0].Num(ArgId::kSize), static_cast<int64_t>(sizeof(buf)));
+}
+
+TEST_F(SensorIoUring, ReadsAndWritesOfAnFdOpenedElsewhereNameTheFile) {
+  // The fd comes from a plain open() the rules may never have seen (before the daemon, from
+  // a parent): the event names the file of the request, not an fd-table entry.
+  const std::string path = dir_ + "/data.bin";
+  int fd = open(path.c_str(), O_CREAT | O_RDWR, 0600);
+  ASSERT_GE(fd, 0);
+  const char msg[] = "0123456789";
+  io_uring_prep_write(Sqe(), fd, msg, 10, 0);
+  ASSERT_EQ(Run(), 10);
+  iovec wv[2] = {{const_cast<char*>(msg), 3}, {const_cast<char*>(msg), 4}};
+  io_uring_prep_writev(Sqe(), fd, wv, 2, 10);
+  ASSERT_EQ(Run(), 7);
+  char buf[16] = {};
+  io_uring_prep_read(Sqe(), fd, buf, 5, 0);
+  ASSERT_EQ(Run(), 5);
+  iovec rv[1] = {{buf, 6}};
+  io_uring_prep_readv(Sqe(), fd, rv, 1, 0);
+  ASSERT_EQ(Run(), 6);
+  close(fd);
+  // A pipe is no regular file: not reported.
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  ASSERT_EQ(write(p[1], "x", 1), 1);
+  io_uring_prep_read(Sqe(), p[0], buf, 1, 0);
+  ASSERT_EQ(Run(), 1);
+  close(p[0]);
+  close(p[1]);
+
+  auto w = Uring(EventType::kWrite, ArgId::kName, path);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0].res, 10);
+  EXPECT_EQ(w[0].Num(ArgId::kSize), 10);
+  EXPECT_FALSE(w[0].fixed_file);
+  auto wv_ev = Uring(EventType::kWritev, ArgId::kName, path);
+  ASSERT_EQ(wv_ev.size(), 1u);
+  EXPECT_EQ(wv_ev[0].res, 7);
+  auto r = Uring(EventType::kRead, ArgId::kName, path);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].res, 5);
+  auto rv_ev = Uring(EventType::kReadv, ArgId::kName, path);
+  ASSERT_EQ(rv_ev.size(), 1u);
+  EXPECT_EQ(rv_ev[0].res, 6);
+  auto any_pipe = WaitFor(
+      *sensor_,
+      [&](const Event& ev) {
+        return ev.tgid == Me() && ev.type == EventType::kRead && ev.io_uring &&
+               ev.Find(ArgId::kName) && ev.Find(ArgId::kName)->str.find("pipe:") == 0;
+      },
+      1, 300);
+  EXPECT_TRUE(any_pipe.empty());
 }
 
 }  // namespace

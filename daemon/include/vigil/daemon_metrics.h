@@ -28,6 +28,8 @@ class DaemonMetrics {
   std::atomic<uint64_t> reloads_failed{0};
   std::atomic<uint64_t> map_tamper{0};      // probe maps found modified (and restored)
   std::atomic<uint64_t> canary_silences{0}; // times the canary stopped arriving
+  std::atomic<uint64_t> canary_sent{0};     // canaries forked (canary.h)
+  std::atomic<uint64_t> canary_seen{0};     // canary exits that came back through the probes
   std::atomic<uint64_t> drop_alerts{0};     // "vigil: events dropped" alerts raised
   std::atomic<uint64_t> rules_loaded{0};
   std::atomic<uint64_t> event_thread_priority_failed{0};  // 1: sensor.event_thread_* not applied

@@ -121,6 +121,8 @@ struct Event {
   const ForkInfo* fork = nullptr;  // clone family only
   int32_t exit_code = 0;       // procexit
   bool io_uring = false;       // an io_uring request reported as this syscall type
+  bool fixed_file = false;     // io_uring: the file is a registered (fixed) file; an open's
+                               // result is the slot, not an fd (fd.is_fixed_file)
 
   const Arg* Find(ArgId id) const noexcept {
     for (uint8_t i = 0; i < nargs; ++i)

@@ -42,6 +42,7 @@ namespace vigil {
   X(kProcessVmReadv, "process_vm_readv") X(kProcessVmWritev, "process_vm_writev")          \
   X(kPidfdOpen, "pidfd_open") X(kPidfdGetfd, "pidfd_getfd")                                \
   X(kMmap, "mmap") X(kMprotect, "mprotect") X(kIoUringSetup, "io_uring_setup")            \
+  X(kRead, "read") X(kWrite, "write") X(kReadv, "readv") X(kWritev, "writev")              \
   X(kDropped, "drop") X(kContainer, "container")
 
 enum class EventType : uint16_t {
