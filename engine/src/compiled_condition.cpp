@@ -166,12 +166,23 @@ bool CheckNode::MatchOne(const Value& v, EvalContext& ctx) const noexcept {
     case CmpOp::kLe: return s <= operands[0].str;
     case CmpOp::kGt: return s > operands[0].str;
     case CmpOp::kGe: return s >= operands[0].str;
+    // These take several operands when the specialisation merged an `or` of them
+    // (condition_specialize.h): true when any operand matches.
     case CmpOp::kContains:
-    case CmpOp::kBContains: return s.find(operands[0].str) != std::string_view::npos;
+    case CmpOp::kBContains:
+      for (const auto& o : operands)
+        if (s.find(o.str) != std::string_view::npos) return true;
+      return false;
     case CmpOp::kIContains: return IContains(s, operands[0].str);
     case CmpOp::kStartsWith:
-    case CmpOp::kBStartsWith: return StartsWith(s, operands[0].str);
-    case CmpOp::kEndsWith: return EndsWith(s, operands[0].str);
+    case CmpOp::kBStartsWith:
+      for (const auto& o : operands)
+        if (StartsWith(s, o.str)) return true;
+      return false;
+    case CmpOp::kEndsWith:
+      for (const auto& o : operands)
+        if (EndsWith(s, o.str)) return true;
+      return false;
     case CmpOp::kGlob:
     case CmpOp::kIGlob: {
       char* buf = ctx.Alloc(s.size() + 1);

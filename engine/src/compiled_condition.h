@@ -98,23 +98,25 @@ class CheckNode final : public CondNode {
   CheckNode() : CondNode(Kind::kCheck) {}
   bool Eval(EvalContext& ctx) const noexcept override;
 
-  FieldRef field;
+  // Members in the order Eval() reads them: the flags, the field's id and kind, the operands
+  // (the first cache lines of the node), then the sets and the rarely used rest.
   CmpOp op = CmpOp::kEq;
   bool numeric = false;            // compare numbers
   bool ip = false;                 // compare addresses / networks
-  std::vector<Operand> operands;   // 1 for binary ops, n for lists
-  std::unordered_set<std::string_view> str_set;  // `in`/`intersects` (views into operands)
   bool small_set = false;          // few values: linear scan beats hashing
+  bool rhs_is_field = false;       // val(field)
+  int rhs_capture = -1;            // sequence steps: compare with captured value #n (%stepN.field)
   // `in`/`intersects`/`pmatch`: lengths of the operands (bit min(len, 63)), so that a value
   // (or a directory prefix) of a length no operand has is rejected without hashing it.
   uint64_t len_mask = ~uint64_t{0};
   static constexpr uint64_t LenBit(std::size_t len) noexcept { return uint64_t{1} << (len < 63 ? len : 63); }
+  FieldRef field;
+  std::vector<Operand> operands;   // 1 for binary ops, n for lists
+  std::unordered_set<std::string_view> str_set;  // `in`/`intersects` (views into operands)
   std::unordered_set<int64_t> num_set;
   std::unordered_set<std::string_view> prefix_set;  // pmatch: normalised directory prefixes
   std::unique_ptr<RE2> regex;
-  bool rhs_is_field = false;       // val(field)
   FieldRef rhs_field;              // val(field), or the captured field of rhs_capture
-  int rhs_capture = -1;            // sequence steps: compare with captured value #n (%stepN.field)
 
  private:
   bool MatchOne(const Value& v, EvalContext& ctx) const noexcept;

@@ -54,6 +54,76 @@ unsigned CheckCost(const CheckNode& n) {
   return c;
 }
 
+bool SameField(const FieldRef& a, const FieldRef& b) {
+  return a.id == b.id && a.type == b.type && a.index == b.index && a.key == b.key && a.arg == b.arg &&
+         a.arg_by_index == b.arg_by_index && a.transformers == b.transformers && a.display == b.display &&
+         a.multi == b.multi;
+}
+
+// A string test an `or` may merge with others of its kind: `f startswith a or f startswith b`
+// is `f startswith (a or b)`, one field extraction and one node instead of two.
+// String equality and membership merge into one `in`: `f = a or f in (b, c)` is
+// `f in (a, b, c)`.
+bool Mergeable(const CondNode& n) {
+  if (n.kind != CondNode::Kind::kCheck) return false;
+  const auto& c = static_cast<const CheckNode&>(n);
+  switch (c.op) {
+    case CmpOp::kStartsWith: case CmpOp::kBStartsWith: case CmpOp::kEndsWith:
+    case CmpOp::kContains: case CmpOp::kBContains: case CmpOp::kEq: case CmpOp::kIn:
+      break;
+    default:
+      return false;
+  }
+  return !c.numeric && !c.ip && !c.rhs_is_field && c.rhs_capture < 0 && !c.operands.empty() && !c.regex;
+}
+
+CmpOp MergedOp(CmpOp op) { return op == CmpOp::kEq ? CmpOp::kIn : op; }
+
+// The hash set and length mask of a merged `in` (as the rule compiler builds them).
+void IndexMembership(CheckNode* n) {
+  n->str_set.clear();
+  n->len_mask = 0;
+  for (const auto& o : n->operands) {
+    n->str_set.insert(o.str);
+    n->len_mask |= CheckNode::LenBit(o.str.size());
+  }
+  n->small_set = n->operands.size() <= 6;
+}
+
+// Merges the mergeable checks of an `or`'s operands that test the same field with the same
+// operator into one check with all their operands (at the place of the first). The checks
+// themselves may be shared with other trees: the merged one is a new node.
+void MergeOrChecks(std::vector<CondNodePtr>* kids) {
+  std::vector<CondNodePtr> out;
+  std::vector<bool> used(kids->size(), false);
+  for (std::size_t i = 0; i < kids->size(); ++i) {
+    if (used[i]) continue;
+    const CondNodePtr& k = (*kids)[i];
+    if (!Mergeable(*k)) {
+      out.push_back(k);
+      continue;
+    }
+    const auto& first = static_cast<const CheckNode&>(*k);
+    std::shared_ptr<CheckNode> merged;
+    for (std::size_t j = i + 1; j < kids->size(); ++j) {
+      if (used[j] || !Mergeable(*(*kids)[j])) continue;
+      const auto& other = static_cast<const CheckNode&>(*(*kids)[j]);
+      if (MergedOp(other.op) != MergedOp(first.op) || !SameField(other.field, first.field)) continue;
+      if (!merged) {
+        merged = std::make_shared<CheckNode>();
+        merged->field = first.field;
+        merged->op = MergedOp(first.op);
+        merged->operands = first.operands;
+      }
+      merged->operands.insert(merged->operands.end(), other.operands.begin(), other.operands.end());
+      used[j] = true;
+    }
+    if (merged && merged->op == CmpOp::kIn) IndexMembership(merged.get());  // views into its operands
+    out.push_back(merged ? CondNodePtr(merged) : k);
+  }
+  *kids = std::move(out);
+}
+
 }  // namespace
 
 bool IsConst(const CondNode& node, bool value) {
@@ -164,6 +234,7 @@ CondNodePtr TypeSpecializer::SpecializeNode(const CondNodePtr& node) {
           out.push_back(std::move(s));
         }
       }
+      if (!is_and) MergeOrChecks(&out);
       if (out.empty()) return Const(is_and);
       if (out.size() == 1) return out.front();
       // Cheapest first; equal costs keep the author's order.

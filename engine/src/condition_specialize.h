@@ -3,8 +3,10 @@
 // its tree still tests evt.type again in every `or` branch (the default rules say "open
 // family, or rename family, or link family..." with the evt.type test inside each branch).
 // For one event type those tests are constants: the specialised copy folds them, drops the
-// dead branches, flattens nested and/or, and orders the operands of each and/or cheapest
-// first (every operand is a pure predicate: the order cannot change the result). Checks are
+// dead branches, flattens nested and/or, merges the string tests of an `or` on the same field
+// with the same operator (`f startswith a or f startswith b` -> one check with both operands:
+// startswith, endswith, contains and their b- forms), and orders the operands of each and/or
+// cheapest first (every operand is a pure predicate: the order cannot change the result). Checks are
 // shared with the original tree (not copied); memo nodes keep their slot, which stays
 // correct because one event has one type and the specialised body equals the original on
 // that type. Engine-internal, cold path (load/reload), single-threaded.

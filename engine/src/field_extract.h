@@ -38,16 +38,17 @@ struct Value {
 enum class Transformer : uint8_t { kToLower, kToUpper, kB64, kBasename, kLen };
 
 // A field reference resolved at compile time.
+// What extraction reads on every event comes first (one cache line with the check using it).
 struct FieldRef {
   FieldId id = FieldId::kCount;
   FieldType type = FieldType::kCharbuf;  // type after transformers
-  int index = -1;                        // [n] argument (-1: none)
-  std::string key;                       // [key] argument / evt.arg.<name>
   ArgId arg = ArgId::kCount;             // evt.arg.<name> resolved
   bool arg_by_index = false;             // evt.arg[n]
-  std::vector<Transformer> transformers; // innermost first
-  std::string display;                   // "proc.aname[2]" as written (without transformers)
   bool multi = false;                    // may yield several values (any-of semantics)
+  int index = -1;                        // [n] argument (-1: none)
+  std::vector<Transformer> transformers; // innermost first
+  std::string key;                       // [key] argument / evt.arg.<name>
+  std::string display;                   // "proc.aname[2]" as written (without transformers)
 };
 
 // The file/socket view of the event (fd.* fields), computed once per event.

@@ -75,7 +75,8 @@ struct SequenceEngine::State {
   std::vector<std::unique_ptr<SeqRuntime>> seqs;
   std::array<std::vector<Entry>, kEventTypeCount> by_type;
   EvalMemo memo;
-  std::string key;  // scratch key of the current event (capacity kept: no allocation once warm)
+  std::string key;    // scratch key of the current event (capacity kept: no allocation once warm)
+  std::string value;  // scratch distinct value (threshold form), same
   Partial scratch;  // scratch first-step match (capacity kept)
   uint64_t now = 0;
   uint64_t events = 0;
@@ -89,15 +90,43 @@ struct SequenceEngine::State {
     }
   }
 
+  // The key is the `by` values in a fixed binary form (kind, then 8 bytes of a number or the
+  // length and bytes of a string or address): nothing is rendered, a numeric key (proc.sid,
+  // proc.pid, user.uid) is 9 bytes (kept inline by std::string, hashed as such), and equal
+  // values give equal keys exactly as their text did. The text form (%seq.key) is rendered
+  // from the event only when an alert is built.
+  static void AppendBinary(const Value& v, std::string* out) {
+    out->push_back(static_cast<char>(v.kind));
+    if (v.kind == Value::Kind::kStr || v.kind == Value::Kind::kIp) {
+      const auto len = static_cast<uint32_t>(v.str.size());
+      out->append(reinterpret_cast<const char*>(&len), sizeof len);
+      out->append(v.str.data(), v.str.size());
+    } else {
+      out->append(reinterpret_cast<const char*>(&v.num), sizeof v.num);
+    }
+  }
+
   bool BuildKey(const std::vector<FieldRef>& by, EvalContext& ctx) {
     key.clear();
     Value v[EvalContext::kMaxValues];
     for (const auto& f : by) {
       if (ExtractValues(f, ctx, v) == 0) return false;  // no key: cannot correlate
-      key.append(RenderValue(f, v[0], ctx));
-      key.push_back('\x1f');
+      AppendBinary(v[0], &key);
     }
     return true;
+  }
+
+  // %seq.key: the `by` values of the alerting event as text, separated by spaces.
+  static std::string KeyText(const std::vector<FieldRef>& by, EvalContext& ctx) {
+    std::string text;
+    Value v[EvalContext::kMaxValues];
+    for (const auto& f : by) {
+      const int n = ExtractValues(f, ctx, v);
+      text.append(RenderValue(f, n > 0 ? v[0] : Value{}, ctx));
+      text.push_back(' ');
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
   }
 
   KeyState* FindOrCreate(SeqRuntime& sr) {
@@ -128,7 +157,8 @@ struct SequenceEngine::State {
     }
   }
 
-  Alert MakeAlert(const CompiledSequence& d, EvalContext& ctx, const CapturedValue* caps, uint64_t count) {
+  Alert MakeAlert(const CompiledSequence& d, const std::vector<FieldRef>& by, EvalContext& ctx,
+                  const CapturedValue* caps, uint64_t count) {
     Alert a;
     a.ts_ns = ctx.ev().ts_ns;
     a.rule = d.info.name;
@@ -138,8 +168,8 @@ struct SequenceEngine::State {
     a.tags = d.info.tags;
     Value values[EvalContext::kMaxValues];
     std::string key_text;
-    for (char c : key) key_text.push_back(c == '\x1f' ? ' ' : c);
-    while (!key_text.empty() && key_text.back() == ' ') key_text.pop_back();
+    for (const auto& seg : d.output)
+      if (seg.kind == SequenceOutputSegment::Kind::kKey) key_text = KeyText(by, ctx);
     for (const auto& seg : d.output) {
       switch (seg.kind) {
         case SequenceOutputSegment::Kind::kLiteral:
@@ -246,7 +276,7 @@ struct SequenceEngine::State {
       if (!completed) {  // one alert per key and event
         completed = true;
         ++alerts;
-        if (on_alert) on_alert(MakeAlert(d, ctx, p.caps.data(), d.steps.size()));
+        if (on_alert) on_alert(MakeAlert(d, step.by, ctx, p.caps.data(), d.steps.size()));
       }
     }
     if (!advanced) return 0;
@@ -263,11 +293,11 @@ struct SequenceEngine::State {
     const CompiledSequence& d = *sr.def;
     const uint64_t ts = ctx.ev().ts_ns;
     const uint64_t floor = ts > d.maxspan_ns ? ts - d.maxspan_ns : 0;
-    std::string_view value;
-    if (d.distinct) {
+    if (d.distinct) {  // the value in the key's binary form
       Value v[EvalContext::kMaxValues];
       if (ExtractValues(d.distinct_field, ctx, v) == 0) return 0;
-      value = RenderValue(d.distinct_field, v[0], ctx);
+      value.clear();
+      AppendBinary(v[0], &value);
     }
     KeyState* ks = FindOrCreate(sr);
     sr.Touch(ks, ts);
@@ -277,7 +307,7 @@ struct SequenceEngine::State {
       vs.erase(std::remove_if(vs.begin(), vs.end(), [&](const auto& x) { return x.second < floor; }), vs.end());
       auto found = std::find_if(vs.begin(), vs.end(), [&](const auto& x) { return x.first == value; });
       if (found != vs.end()) found->second = ts;
-      else vs.emplace_back(std::string(value), ts);
+      else vs.emplace_back(value, ts);
       n = vs.size();
     } else {
       auto& tv = ks->times;
@@ -286,7 +316,7 @@ struct SequenceEngine::State {
       n = tv.size();
     }
     if (n < d.count) return 0;
-    if (on_alert) on_alert(MakeAlert(d, ctx, nullptr, n));
+    if (on_alert) on_alert(MakeAlert(d, d.steps[0].by, ctx, nullptr, n));
     sr.Erase(ks);  // start counting afresh
     return 1;
   }
