@@ -49,9 +49,9 @@ struct vigil_hdr {
 #define VIGIL_DIR_EXTRA 0xe0 /* dir_arg[1] = VIGIL_DIR_EXTRA | i: the dir1 slot holds the
                                 plain user string of arg i instead (mount's source) */
 #define VIGIL_DIR_FD_FILE 0xd0 /* dir_arg[0] = VIGIL_DIR_FD_FILE | i: the dirfd is arg i, and
-                                  an empty or NULL path names the file behind that fd itself
-                                  (utimensat(fd, NULL) = futimens): its kernel path goes in
-                                  the dir0 slot */
+                                  a NULL path names the file behind that fd itself
+                                  (utimensat(fd, NULL) = futimens): its kernel path is then
+                                  string 0 */
 
 enum vigil_sc_flags {
   VIGIL_SC_ENTER = 1 << 0,         /* capture raw args at sys_enter (per-thread map) */

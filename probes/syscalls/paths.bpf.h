@@ -8,8 +8,7 @@
 #include "lib/path.bpf.h"
 
 /* Reads user string args[str_arg] into data[pos] and, when relative, the directory it is
- * relative to into data[pos + len]; with VIGIL_DIR_FD_FILE an empty path puts the dirfd's
- * own file there instead. Returns the bytes written; lens get both lengths. */
+ * relative to into data[pos + len]. Returns the bytes written; lens get both lengths. */
 static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, __u32 pos,
                                            __u8 str_arg, __u8 dir_arg, int slot,
                                            struct task_struct *task, char *pbuf)
@@ -33,15 +32,9 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
     r->str_len[3] = xlen;
     return written + xlen;
   }
-  if (dir_arg == VIGIL_ARG_NONE)
+  if (written == 0 || dir_arg == VIGIL_ARG_NONE)
     return written;
-  const bool empty_is_fd_file = slot == 0 && (dir_arg & 0xf8) == VIGIL_DIR_FD_FILE;
-  if (empty_is_fd_file)
-    dir_arg &= 7;
-  /* No path: nothing to resolve, unless the call then acts on the dirfd's own file. */
-  if (written == 0 && !(empty_is_fd_file && dir_arg < 6 && (int)r->args[dir_arg] != AT_FDCWD_VAL))
-    return written;
-  if (written > 0 && data[pos & SCRATCH_POS_MASK] == '/')
+  if (data[pos & SCRATCH_POS_MASK] == '/')
     return written;
   struct path dir;
   if (dir_arg == VIGIL_DIR_CWD || (dir_arg < 6 && (int)r->args[dir_arg] == AT_FDCWD_VAL)) {

@@ -146,10 +146,21 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     r->ino = kf.ino;
     r->dev = kf.dev;
   } else {
-    if (sc_desc[nr].str_arg[0] == VIGIL_STR_RES_FD)  /* open_by_handle_at: the file opened */
-      pos += put_fd_path(r, data, pos, task, ret, pbuf);
-    pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[0], sc_desc[nr].dir_arg[0], 0, task,
-                         pbuf);
+    /* The file behind an fd instead of a path: open_by_handle_at's result, or the dirfd of
+     * a call given a NULL path (futimens = utimensat(fd, NULL): VIGIL_DIR_FD_FILE). */
+    __u8 sa = sc_desc[nr].str_arg[0], da = sc_desc[nr].dir_arg[0];
+    long pfd = -1;
+    if ((da & 0xf8) == VIGIL_DIR_FD_FILE) {
+      da &= 7;
+      if (sa < 6 && da < 6 && r->args[sa & 7] == 0)
+        pfd = (int)r->args[da & 7];
+    } else if (sa == VIGIL_STR_RES_FD) {
+      pfd = ret;
+    }
+    if (pfd >= 0)
+      pos += put_fd_path(r, data, pos, task, pfd, pbuf);
+    else
+      pos += put_user_path(r, data, pos, sa, da, 0, task, pbuf);
     pos += put_user_path(r, data, pos, sc_desc[nr].str_arg[1], sc_desc[nr].dir_arg[1], 1, task,
                          pbuf);
   }
