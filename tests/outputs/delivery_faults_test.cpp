@@ -119,7 +119,7 @@ TEST(ReceiverOutage, EveryAlertArrivesInOrderOnEverySinkAfterA30sOutage) {
   int n = 0;
   for (; n < 20; ++n) manager->Submit(Numbered(n));
   for (auto& receiver : receivers) {
-    ASSERT_TRUE(WaitFor([&] { return Analyse(receiver->Records()).order.size() == 20; }, 10s)) << receiver->name();
+    ASSERT_TRUE(WaitFor([&] { return Analyse(receiver->Records()).order.size() == 20; }, 30s)) << receiver->name();
   }
 
   for (auto& receiver : receivers) receiver->Stop();
