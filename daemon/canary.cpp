@@ -14,7 +14,9 @@ Canary::~Canary() {
 void Canary::Tick(Clock::time_point now) {
   std::erase_if(unreaped_, [](pid_t p) { return waitpid(p, nullptr, WNOHANG) != 0; });
   if (now < next_) return;
-  next_ = now + kInterval;
+  // A fixed schedule (not "a second after this late tick"), so the canaries keep their
+  // phase against the daemon's once-a-second map check instead of drifting onto it.
+  next_ = (next_ == Clock::time_point{} || now - next_ >= kInterval) ? now + kInterval : next_ + kInterval;
   pid_t pid = fork();
   if (pid == 0) _exit(0);  // the child only exits: async-signal-safe after fork
   if (pid > 0) {
