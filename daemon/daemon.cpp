@@ -520,10 +520,11 @@ int Daemon::Run() {
 
   const auto started = Clock::now();
   auto next_stats = started + std::chrono::seconds(std::max(1, s.config.stats_interval_s));
-  // The once-a-second map check runs half a second out of phase with the canary (forked on
-  // the whole seconds): a canary's exit then shows what an attacker holding a map entry
-  // changed did to the probes half a second after the last restore, not a few microseconds.
-  auto next_snapshot = started + std::chrono::milliseconds(500);
+  // The once-a-second block (map check, metrics) runs at once, then half a second out of
+  // phase with the canary (forked on the whole seconds): a canary's exit then shows what an
+  // attacker holding a map entry changed did to the probes half a second after the last
+  // restore, not a few microseconds.
+  auto next_snapshot = started;
   // Synthetic "events dropped" alert: rate-limited, reports drops since the last one.
   constexpr auto kDropAlertInterval = std::chrono::seconds(10);
   uint64_t drops_alerted = 0;
@@ -706,7 +707,8 @@ int Daemon::Run() {
         s.metrics.sequence_keys_evicted = seq.keys_evicted;
         s.metrics.sequence_partials_evicted = seq.partials_evicted;
       }
-      next_snapshot += std::chrono::seconds(1);  // fixed schedule: keeps the phase
+      next_snapshot = next_snapshot == started ? started + std::chrono::milliseconds(1500)
+                                               : next_snapshot + std::chrono::seconds(1);  // keeps the phase
       if (next_snapshot <= now) next_snapshot = now + std::chrono::seconds(1);
     }
     if (s.config.stats_interval_s > 0 && now >= next_stats) {
