@@ -301,10 +301,24 @@ class NatsReceiver final : public Receiver {
  public:
   explicit NatsReceiver(std::string dir) : dir_(std::move(dir)) {}
   std::string name() const override { return "nats"; }
+  // Up only when JetStream answers (a listening port is not enough: a stream created before
+  // JetStream is ready has failed the fault test with "Connection Closed" and a server gone),
+  // and still running a moment later; a server that died on the way is started again (3
+  // tries), and its log is in the error when all fail.
   void Start() override {
-    server_ = StartServer({"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_.port()), "-sd",
-                           dir_ + "/js"},
-                          dir_ + "/nats.log", port_.port());
+    std::string logs;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      server_ = StartServer({"nats-server", "-js", "-a", "127.0.0.1", "-p", std::to_string(port_.port()),
+                             "-sd", dir_ + "/js"},
+                            dir_ + "/nats.log", port_.port());
+      if (JetStreamAnswers(std::chrono::seconds(10))) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (server_->Running() && JetStreamAnswers(std::chrono::seconds(2))) return;
+      }
+      logs = server_->Log();
+      server_.reset();
+    }
+    throw std::runtime_error("nats-server with JetStream did not come up in 3 tries; its log:\n" + logs);
   }
   void Stop() override { server_.reset(); }
   std::vector<std::string> Records() override {
@@ -335,6 +349,28 @@ class NatsReceiver final : public Receiver {
   const std::vector<std::string>& subjects() const { return subjects_; }
 
  private:
+  bool JetStreamAnswers(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline && server_->Running()) {
+      natsConnection* nc = nullptr;
+      bool ok = false;
+      if (natsConnection_ConnectTo(&nc, url().c_str()) == NATS_OK) {
+        jsCtx* js = nullptr;
+        jsAccountInfo* info = nullptr;
+        if (natsConnection_JetStream(&js, nc, nullptr) == NATS_OK &&
+            js_GetAccountInfo(&info, js, nullptr, nullptr) == NATS_OK) {
+          ok = true;
+          jsAccountInfo_Destroy(info);
+        }
+        jsCtx_Destroy(js);
+      }
+      natsConnection_Destroy(nc);
+      if (ok) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
   std::string dir_;
   ReservedPort port_;
   std::unique_ptr<ChildProcess> server_;
