@@ -119,7 +119,13 @@ TEST(ReceiverOutage, EveryAlertArrivesInOrderOnEverySinkAfterA30sOutage) {
   int n = 0;
   for (; n < 20; ++n) manager->Submit(Numbered(n));
   for (auto& receiver : receivers) {
-    ASSERT_TRUE(WaitFor([&] { return Analyse(receiver->Records()).order.size() == 20; }, 30s)) << receiver->name();
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          receiver->RestartIfExited();
+          return Analyse(receiver->Records()).order.size() == 20;
+        },
+        30s))
+        << receiver->name();
   }
 
   for (auto& receiver : receivers) receiver->Stop();
@@ -136,12 +142,18 @@ TEST(ReceiverOutage, EveryAlertArrivesInOrderOnEverySinkAfterA30sOutage) {
 
   for (auto& receiver : receivers) receiver->Start();
   for (int end = n + 10; n < end; ++n) manager->Submit(Numbered(n));
+  for (auto& receiver : receivers) receiver->RestartIfExited();
   ASSERT_TRUE(manager->Flush(60s));
   const std::vector<SinkStats> after = manager->Stats();
   for (auto& receiver : receivers) {
     const std::string kind = receiver->name();
     // Delivered means taken by the receiver's socket: give it a moment to process.
-    WaitFor([&] { return static_cast<int>(Analyse(receiver->Records()).order.size()) >= n; }, 5s);
+    WaitFor(
+        [&] {
+          receiver->RestartIfExited();
+          return static_cast<int>(Analyse(receiver->Records()).order.size()) >= n;
+        },
+        5s);
     const Received got = Analyse(receiver->Records());
     ExpectAllInOrder(got, n, kind);
     std::printf("%s: %d alerts, %zu duplicates\n", kind.c_str(), n, got.duplicates);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -45,6 +46,9 @@ class Receiver {
   virtual std::vector<std::string> Records() = 0;
   // Enables this receiver's sink in *config.
   virtual void Configure(OutputsConfig* config) = 0;
+  // A receiver whose server process exited while it should be up is started again (on the
+  // same port and data), with its log on stderr: to the sink that is one more outage.
+  virtual void RestartIfExited() {}
 };
 
 // A process started with fork/exec, output to `log`; stopped with SIGTERM (then SIGKILL).
@@ -115,6 +119,14 @@ inline std::unique_ptr<ChildProcess> StartServer(std::vector<std::string> argv, 
                              server->Log());
   }
   return server;
+}
+
+template <typename StartFn>
+void RestartExitedServer(const char* name, std::unique_ptr<ChildProcess>& server, StartFn start) {
+  if (server == nullptr || server->Running()) return;
+  std::fprintf(stderr, "%s receiver: its server exited; starting it again. Its log:\n%s\n", name,
+               server->Log().c_str());
+  start();
 }
 
 inline bool TcpAccepts(uint16_t port) {
@@ -262,6 +274,7 @@ class RedisReceiver final : public Receiver {
                           dir_ + "/redis.log", port_.port());
   }
   void Stop() override { server_.reset(); }
+  void RestartIfExited() override { RestartExitedServer("redis", server_, [this] { Start(); }); }
   std::vector<std::string> Records() override {
     std::vector<std::string> out;
     redisContext* c = redisConnect("127.0.0.1", port_.port());
@@ -321,6 +334,7 @@ class NatsReceiver final : public Receiver {
     throw std::runtime_error("nats-server with JetStream did not come up in 3 tries; its log:\n" + logs);
   }
   void Stop() override { server_.reset(); }
+  void RestartIfExited() override { RestartExitedServer("nats", server_, [this] { Start(); }); }
   std::vector<std::string> Records() override {
     std::vector<std::string> out;
     natsConnection* nc = nullptr;
