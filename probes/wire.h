@@ -46,6 +46,8 @@ struct vigil_hdr {
 #define VIGIL_FD_RES 0xfd    /* the socket fd is the syscall's result (accept) */
 #define VIGIL_STR_RES_FD 0xfc /* str_arg[0]: the path of the file behind the returned fd,
                                 resolved in the kernel (open_by_handle_at) */
+#define VIGIL_STR_FD_ARG 0xfb /* str_arg[0]: the path of the file behind the fd in arg
+                                dir_arg[0], resolved in the kernel (mmap's file) */
 #define VIGIL_DIR_EXTRA 0xe0 /* dir_arg[1] = VIGIL_DIR_EXTRA | i: the dir1 slot holds the
                                 plain user string of arg i instead (mount's source) */
 #define VIGIL_DIR_FD_FILE 0xd0 /* dir_arg[0] = VIGIL_DIR_FD_FILE | i: the dirfd is arg i, and

@@ -2,7 +2,10 @@
 
 #include <sys/syscall.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <initializer_list>
+#include <string_view>
 
 // Numbers older libc headers may lack (x86_64 ABI; the same on every 64-bit arch that has
 // the generic table since 5.x).
@@ -37,6 +40,7 @@ struct D {
   D& S0(uint8_t arg, uint8_t dir = kNone) { d.str_arg[0] = arg; d.dir_arg[0] = dir; return *this; }
   D& S1(uint8_t arg, uint8_t dir = kNone) { d.str_arg[1] = arg; d.dir_arg[1] = dir; return *this; }
   D& ResFdPath() { d.str_arg[0] = VIGIL_STR_RES_FD; return *this; }
+  D& FdArgPath(uint8_t fd_arg) { d.str_arg[0] = VIGIL_STR_FD_ARG; d.dir_arg[0] = fd_arg; return *this; }
   D& Flags(uint8_t f) { d.flags |= f; return *this; }
   D& Tuple(uint8_t fd) { d.flags |= VIGIL_SC_TUPLE; d.fd_arg = fd; return *this; }
   D& Addr(uint8_t addr, uint8_t len, bool len_is_ptr = false) {
@@ -61,10 +65,15 @@ SyscallTable::SyscallTable() {
     s.nr = static_cast<int>(nr);
     s.type = type;
     s.desc = d.d;
-    std::size_t i = 0;
-    for (const P& p : params) {
-      if (i < kMaxParams) s.params[i++] = p;
+    if (params.size() > kMaxParams) {
+      // A programming error in this table: never drop an argument silently.
+      const std::string_view name = EventTypeName(type);
+      std::fprintf(stderr, "vigil: syscall table: %.*s has %zu arguments, more than %zu\n",
+                   static_cast<int>(name.size()), name.data(), params.size(), kMaxParams);
+      std::abort();
     }
+    std::size_t i = 0;
+    for (const P& p : params) s.params[i++] = p;
     specs_.push_back(s);
   };
   using A = ArgId;
@@ -244,9 +253,11 @@ SyscallTable::SyscallTable() {
   // dup it is: fd-redirection rules written for dup/dup2/dup3 see it.
   add(SYS_fcntl, E::kDup, D().Tuple(0), {Res(A::kFd), Int(A::kOldfd, 0), Int(A::kCmd, 1)});
   // Reported only when the mapping is made executable (PROT_EXEC, filtered in the kernel).
-  add(SYS_mmap, E::kMmap, D(),
+  // name: the kernel path of the mapped file (the struct file behind fd, walked at exit),
+  // absent for an anonymous mapping; fd.name of an mmap is that path, not the fd table's.
+  add(SYS_mmap, E::kMmap, D().FdArgPath(4),
       {Raw(A::kAddr, 0), Raw(A::kLength, 1), Raw(A::kProt, 2), Raw(A::kFlags, 3),
-       Int(A::kFd, 4), Raw(A::kOffset, 5)});
+       Int(A::kFd, 4), Raw(A::kOffset, 5), Str(A::kName, 0)});
   add(SYS_mprotect, E::kMprotect, D(), {Raw(A::kAddr, 0), Raw(A::kLength, 1), Raw(A::kProt, 2)});
   add(SYS_io_uring_setup, E::kIoUringSetup, D(), {Res(A::kFd), Raw(A::kEntries, 0)});
   // Reported for io_uring requests only (probes/io_uring, iou_rw), never by sys_exit (the

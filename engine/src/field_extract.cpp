@@ -799,9 +799,12 @@ void EvalContext::ComputeFd() noexcept {
     return;
   }
   if (ev.type == EventType::kRead || ev.type == EventType::kWrite ||
-      ev.type == EventType::kReadv || ev.type == EventType::kWritev) {
+      ev.type == EventType::kReadv || ev.type == EventType::kWritev ||
+      ev.type == EventType::kMmap) {
     // io_uring reads and writes carry the file the kernel read or wrote (by path): the
     // ring's request keeps no fd number (fd.num is -1, absent) and a fixed file has none.
+    // An mmap carries the file behind its fd, walked in the kernel (none when anonymous):
+    // never the fd table's name, which is stale once an open was left in the kernel.
     std::string_view path = ArgStr(ev, ArgId::kName);
     if (!path.empty()) {
       f.valid = true;
@@ -813,6 +816,7 @@ void EvalContext::ComputeFd() noexcept {
       f.num = f.has_num ? fdarg->num : -1;
       return;
     }
+    if (ev.type == EventType::kMmap) return;  // anonymous, or failed: no file
   }
   if (ev.has_tuple && IsSocketTupleEvent(ev.type)) {
     const SockTuple& t = ev.tuple;

@@ -35,11 +35,12 @@ EventTypeSet OpenTypes() {
   return s;
 }
 
-// read/write(v): reported only for io_uring requests, carrying the kernel path of the file
-// (probes/io_uring): their fd.* needs no fd table.
-bool IsIoRw(EventType t) {
+// Events that carry the kernel path of their file, so their fd.* needs no fd table:
+// read/write(v), reported only for io_uring requests (probes/io_uring), and mmap (the file
+// behind its fd, walked at exit).
+bool CarriesKernelFile(EventType t) {
   return t == EventType::kRead || t == EventType::kWrite || t == EventType::kReadv ||
-         t == EventType::kWritev;
+         t == EventType::kWritev || t == EventType::kMmap;
 }
 
 // The literal text of a glob up to its first wildcard.
@@ -294,7 +295,7 @@ bool ReadsFdTable(const CondNode& node_in, EventTypeSet ctx, const EventTypeSet&
 EventTypeSet FdTableTypes() {
   EventTypeSet s;
   for (const SyscallSpec& spec : SyscallTable::Get().specs()) {
-    if (IsOpenFamily(spec.type) || IsSocketTupleEvent(spec.type) || IsIoRw(spec.type)) continue;
+    if (IsOpenFamily(spec.type) || IsSocketTupleEvent(spec.type) || CarriesKernelFile(spec.type)) continue;
     for (const ParamSource& p : spec.params) {
       if (p.id == ArgId::kFd || p.id == ArgId::kOldfd) s.set(static_cast<std::size_t>(spec.type));
     }

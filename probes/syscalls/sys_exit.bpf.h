@@ -146,8 +146,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
     r->ino = kf.ino;
     r->dev = kf.dev;
   } else {
-    /* The file behind an fd instead of a path: open_by_handle_at's result, or the dirfd of
-     * a call given a NULL path (futimens = utimensat(fd, NULL): VIGIL_DIR_FD_FILE). */
+    /* The file behind an fd instead of a path: open_by_handle_at's result, mmap's fd, or the
+     * dirfd of a call given a NULL path (futimens = utimensat(fd, NULL): VIGIL_DIR_FD_FILE). */
     __u8 sa = sc_desc[nr].str_arg[0], da = sc_desc[nr].dir_arg[0];
     long pfd = -1;
     if ((da & 0xf8) == VIGIL_DIR_FD_FILE) {
@@ -156,6 +156,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
         pfd = (int)r->args[da & 7];
     } else if (sa == VIGIL_STR_RES_FD) {
       pfd = ret;
+    } else if (sa == VIGIL_STR_FD_ARG && da < 6) {
+      pfd = (int)r->args[da & 7];
     }
     if (pfd >= 0)
       pos += put_fd_path(r, data, pos, task, pfd, pbuf);

@@ -386,6 +386,19 @@ int OpenAndClose(const char* path, int flags) {
   return 0;
 }
 
+// Maps `path` executable (what ld.so does with a library) after opening and closing
+// `first` (when given) so that the library's fd number once named that other file.
+int MapExec(const char* path, const char* first) {
+  if (first != nullptr && OpenAndClose(first, O_RDONLY) != 0) return 1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Fail(path);
+  void* m = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+  if (m == MAP_FAILED) return Fail("mmap");
+  munmap(m, 4096);
+  close(fd);
+  return 0;
+}
+
 #if defined(__x86_64__)
 long Int80(long nr, long a = 0, long b = 0, long c = 0, long d = 0) {
   long ret;
@@ -437,6 +450,8 @@ int main(int argc, char** argv) {
     return OpenAndClose(argv[3], O_RDONLY);
   }
   if (action == "trunc" && argc == 3) return OpenAndClose(argv[2], O_WRONLY | O_TRUNC);
+  if (action == "map-exec" && argc == 3) return MapExec(argv[2], nullptr);
+  if (action == "map-exec-after" && argc == 4) return MapExec(argv[3], argv[2]);
   if (action == "open-write" && argc == 3) return OpenAndClose(argv[2], O_WRONLY | O_CREAT);
   if (action == "symlink" && argc == 4) {
     return symlink(argv[2], argv[3]) == 0 ? 0 : Fail("symlink");

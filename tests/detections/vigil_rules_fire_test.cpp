@@ -35,6 +35,7 @@ constexpr const char* kVmWritev = "Process Memory Written via process_vm_writev"
 constexpr const char* kByHandle = "File Opened by Handle";
 constexpr const char* kUringSetup = "io_uring Used by Unexpected Program";
 constexpr const char* kFromShm = "Program Run from Shared Memory";
+constexpr const char* kCodeMapped = "Code Mapped from Writable Directory";
 
 class VigilRulesFire : public ::testing::Test {
  protected:
@@ -197,6 +198,60 @@ TEST_F(VigilRulesFire, PathSearchWithMissingDirectoriesGivesOneAlertPerRealExec)
                           [](const std::string& o) { return o.find("/payload ") != std::string::npos; }),
             1)
       << all;
+}
+
+// Issue 12: mmap's file comes from the kernel (the struct file behind its fd), so "Code
+// Mapped from Writable Directory" runs with the open prefilter on. The mapping process is
+// started two levels below the helper: the rule allows build tools (meson, 3 levels up).
+// A library in /tmp mapped executable, through a symlinked directory elsewhere: fd.name is
+// the file mapped.
+TEST_F(VigilRulesFire, CodeMappedFromTmpThroughASymlinkedDirectory) {
+  const std::string lib = scratch_.Write("libhook.so", std::string(4096, 'x'), 0755);
+  ScratchDir elsewhere("/var/lib");
+  ASSERT_FALSE(elsewhere.path().empty());
+  const std::string via = elsewhere.path() + "/lib";
+  ASSERT_EQ(symlink(scratch_.path().c_str(), via.c_str()), 0) << std::strerror(errno);
+  const std::string helper = InstallHelper(elsewhere.path(), "sshd");
+  std::string out = ExpectFires("launcher", {"spawn", helper, "sshd", "spawn", helper, "sshd", "map-exec", via + "/libhook.so"},
+                                kCodeMapped);
+  EXPECT_NE(out.find("Executable mapping of " + lib + " "), std::string::npos) << out;
+}
+
+// Another way: the dynamic loader run on a program in /tmp maps it with mmap (the kernel
+// only maps ld.so itself), whatever the program's name or arguments.
+TEST_F(VigilRulesFire, CodeMappedWhenTheLoaderRunsAProgramFromTmp) {
+  const std::string loader = "/lib64/ld-linux-x86-64.so.2";
+  ASSERT_EQ(access(loader.c_str(), X_OK), 0) << loader;
+  const std::string prog = InstallHelper(scratch_.path(), "kworker");
+  std::string out = ExpectFires("launcher", {"spawn", InstallHelper(scratch_.path(), "cron"), "cron", "spawn", loader,
+                                             "ld.so", prog, "read", "/etc/hostname"},
+                                kCodeMapped);
+  EXPECT_NE(out.find("Executable mapping of " + prog + " "), std::string::npos) << out;
+}
+
+// Near miss that the fd table got wrong: the library's fd number first named a /tmp file
+// (opened and closed), then a system library is mapped through it: nothing fires.
+TEST_F(VigilRulesFire, CodeMappedDoesNotTakeAStaleFdName) {
+  const std::string decoy = scratch_.Write("build.log", "x");
+  const std::string launcher = InstallHelper(scratch_.path(), "launcher");
+  const std::string helper = InstallHelper(scratch_.path(), "lister");
+  int code = -1;
+  pid_t root = RunTree([&] {
+    return Exec(launcher, {launcher, "spawn", helper, "lister", "spawn", helper, "lister", "map-exec-after", decoy,
+                           "/usr/lib/x86_64-linux-gnu/libc.so.6"});
+  }, &code);
+  ASSERT_EQ(code, 0);
+  // The same tree then maps a /tmp file: its alert shows the tree was seen and evaluated.
+  const std::string lib = scratch_.Write("libok.so", std::string(4096, 'x'), 0755);
+  int code2 = -1;
+  pid_t root2 = RunTree([&] {
+    return Exec(launcher, {launcher, "spawn", helper, "lister", "spawn", helper, "lister", "map-exec", lib});
+  }, &code2);
+  ASSERT_EQ(code2, 0);
+  ASSERT_TRUE(harness_->WaitForRules(static_cast<uint32_t>(root2), {kCodeMapped}, seconds(10)));
+  ASSERT_TRUE(harness_->WaitForRules(static_cast<uint32_t>(root), {}, seconds(10)));
+  for (const auto& a : harness_->AlertsOfTree(static_cast<uint32_t>(root)))
+    EXPECT_NE(a.rule, kCodeMapped) << a.output;
 }
 
 }  // namespace

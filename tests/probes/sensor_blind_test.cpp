@@ -252,8 +252,12 @@ TEST_F(SensorBlind, MmapAndMprotectReportedOnlyWhenAddingExec) {
   void* q = mmap(nullptr, kProtLen, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   ASSERT_NE(q, MAP_FAILED);
   ASSERT_EQ(mprotect(q, kProtLen, PROT_READ | PROT_EXEC), 0);
+  // The library is opened through a symlinked directory: the mapping names the file the
+  // kernel mapped, not the caller's path (and never the fd table's name).
   const std::string lib = MakeFile("lib.so");
-  int fd = open(lib.c_str(), O_RDONLY);
+  const std::string via = dir_ + "/via";
+  ASSERT_EQ(symlink(dir_.c_str(), via.c_str()), 0);
+  int fd = open((via + "/lib.so").c_str(), O_RDONLY);
   ASSERT_GE(fd, 0);
   void* f = mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
   ASSERT_NE(f, MAP_FAILED);
@@ -283,6 +287,8 @@ TEST_F(SensorBlind, MmapAndMprotectReportedOnlyWhenAddingExec) {
     return ev.tgid == Me() && ev.type == EventType::kMmap && a && a->num == fd;
   });
   ASSERT_EQ(fm.size(), 1u);
+  EXPECT_EQ(fm[0].Str(ArgId::kName), lib);
+  EXPECT_EQ(xm[0].Str(ArgId::kName), "") << "an anonymous mapping has no file";
   // the read-write mapping never left the kernel
   EXPECT_TRUE(with_len(EventType::kMmap, kPlainLen, 1, 300).empty());
 }

@@ -32,7 +32,7 @@ struct ParamSource {
   uint8_t index = 0;
 };
 
-inline constexpr std::size_t kMaxParams = 6;
+inline constexpr std::size_t kMaxParams = 8;
 
 struct SyscallSpec {
   int nr = -1;
