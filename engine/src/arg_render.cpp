@@ -157,8 +157,9 @@ bool OpenFlagsRead(int64_t flags) noexcept {
   return acc == O_RDONLY || acc == O_RDWR;
 }
 bool OpenFlagsWrite(int64_t flags) noexcept {
+  // O_RDONLY|O_TRUNC truncates a regular file (the kernel asks for write permission): a write.
   int64_t acc = flags & O_ACCMODE;
-  return acc == O_WRONLY || acc == O_RDWR;
+  return acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC) != 0;
 }
 bool OpenFlagsCreate(int64_t flags) noexcept { return (flags & O_CREAT) != 0; }
 bool OpenFlagsDirectory(int64_t flags) noexcept { return (flags & O_DIRECTORY) != 0; }

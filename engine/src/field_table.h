@@ -25,7 +25,7 @@
   X(EvtFailed, "evt.failed", kBool, kNone, "true when the call returned an error.")              \
   X(EvtHostname, "evt.hostname", kCharbuf, kNone, "Host name of the machine vigil runs on.")     \
   X(EvtIsOpenRead, "evt.is_open_read", kBool, kNone, "open family with O_RDONLY or O_RDWR.")      \
-  X(EvtIsOpenWrite, "evt.is_open_write", kBool, kNone, "open family with O_WRONLY or O_RDWR.")   \
+  X(EvtIsOpenWrite, "evt.is_open_write", kBool, kNone, "open family with O_WRONLY, O_RDWR or O_TRUNC (O_RDONLY|O_TRUNC truncates).")   \
   X(EvtIsOpenExec, "evt.is_open_exec", kBool, kNone, "open family creating a file with an executable mode.") \
   X(EvtIsOpenCreate, "evt.is_open_create", kBool, kNone, "open family with O_CREAT.")            \
   X(EvtBuffer, "evt.buffer", kCharbuf, kNone, "I/O buffer (not captured by vigil: <NA>).")       \

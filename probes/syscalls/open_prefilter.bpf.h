@@ -195,6 +195,32 @@ static __always_inline __u64 call_arg(struct pt_regs *regs, const __u64 *cargs, 
   return v;
 }
 
+#define O_TRUNC_VAL 0x200
+
+/* The open's flags argument (openat2: the first u64 of its open_how; ~0 when unreadable, so
+ * that it judges as a write). */
+static __always_inline __u64 open_flags_arg(struct pt_regs *regs, const __u64 *cargs, __u8 parg,
+                                            __u8 dflags, bool btf)
+{
+  __u64 flags = call_arg(regs, cargs, parg + 1, btf);
+  if (dflags & VIGIL_SC_DEREF_A2) {
+    __u64 how_flags = 0;
+    if (bpf_probe_read_user(&how_flags, sizeof(how_flags), (void *)flags))
+      return ~0ULL;
+    flags = how_flags;
+  }
+  return flags;
+}
+
+/* A write for the prefilter: O_WRONLY, O_RDWR, or O_TRUNC (the kernel truncates a regular
+ * file opened O_RDONLY|O_TRUNC, with write permission, and then clears O_TRUNC from the
+ * file's flags: FMODE_WRITE does not show it). */
+static __always_inline bool open_flags_write(__u64 flags)
+{
+  __u64 acc = flags & 3; /* O_ACCMODE */
+  return acc == 1 || acc == 2 || (flags & O_TRUNC_VAL);
+}
+
 static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dflags, bool btf,
                                         const __u64 *cargs)
 {
@@ -205,17 +231,8 @@ static __always_inline bool open_wanted(struct pt_regs *regs, __u32 nr, __u8 dfl
   if (parg >= 5)
     return true;
   bool write = true;
-  if (!(dflags & VIGIL_SC_OPEN_WRITE)) {
-    __u64 flags = call_arg(regs, cargs, parg + 1, btf);
-    if (dflags & VIGIL_SC_DEREF_A2) {  /* openat2: flags are the first u64 of open_how */
-      __u64 how_flags = 0;
-      if (bpf_probe_read_user(&how_flags, sizeof(how_flags), (void *)flags))
-        return true;
-      flags = how_flags;
-    }
-    __u64 acc = flags & 3;          /* O_ACCMODE */
-    write = acc == 1 || acc == 2;   /* O_WRONLY, O_RDWR */
-  }
+  if (!(dflags & VIGIL_SC_OPEN_WRITE))
+    write = open_flags_write(open_flags_arg(regs, cargs, parg, dflags, btf));
   if (write && (mode & VIGIL_OPF_ALL_WRITES))
     return true;
   return open_path_wanted(call_arg(regs, cargs, parg, btf), write) != 0;

@@ -61,6 +61,9 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
   __u8 parg = sc_desc[nr].str_arg[0];
   if (parg > 5)
     parg = 0;
+  /* O_RDONLY|O_TRUNC truncated the file: a write, which FMODE_WRITE does not show. */
+  if (has_file && !kf.write)
+    kf.write = open_flags_arg(regs, cargs, parg, dflags, btf) & O_TRUNC_VAL;
   if (has_file && pbuf && !open_file_watched(kf.dev, kf.ino) &&
       !open_file_wanted(kf.start, kf.write, kf.truncated, call_arg(regs, cargs, parg, btf))) {
     scratch_unlock(busy);

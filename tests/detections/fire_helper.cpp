@@ -450,6 +450,7 @@ int main(int argc, char** argv) {
     return OpenAndClose(argv[3], O_RDONLY);
   }
   if (action == "trunc" && argc == 3) return OpenAndClose(argv[2], O_WRONLY | O_TRUNC);
+  if (action == "trunc-rdonly" && argc == 3) return OpenAndClose(argv[2], O_RDONLY | O_TRUNC);
   if (action == "map-exec" && argc == 3) return MapExec(argv[2], nullptr);
   if (action == "map-exec-after" && argc == 4) return MapExec(argv[3], argv[2]);
   if (action == "open-write" && argc == 3) return OpenAndClose(argv[2], O_WRONLY | O_CREAT);

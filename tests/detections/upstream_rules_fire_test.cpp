@@ -406,6 +406,22 @@ TEST_F(UpstreamRulesFire, ClearLogActivities) {
   for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), log);
 }
 
+// Another way to empty the log: O_RDONLY|O_TRUNC. Linux truncates (with write permission)
+// and clears O_TRUNC from the file's flags, so the open is not FMODE_WRITE: vigil counts it as
+// a write (evt.is_open_write, and the kernel prefilter's write patterns) because it is one.
+TEST_F(UpstreamRulesFire, ClearLogActivitiesWithAReadOnlyTruncatingOpen) {
+  std::string log = scratch_.Write("auth.log", "Nov 24 sshd[1]: Accepted password\n");
+  std::string wiper = Helper("vigil-wiper");
+  int code = -1;
+  pid_t root = RunTree([&] { return Exec(wiper, {"vigil-wiper", "trunc-rdonly", log}); }, &code);
+  ASSERT_EQ(code, 0);
+  struct stat st {};
+  ASSERT_EQ(stat(log.c_str(), &st), 0);
+  EXPECT_EQ(st.st_size, 0) << "the kernel did not truncate: the test proves nothing";
+  auto alerts = ExpectExactly(root, {kClearLog});
+  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), log);
+}
+
 TEST_F(UpstreamRulesFire, RemoveBulkDataFromDisk) {
   std::string victim = scratch_.Write("data.bin", std::string(4096, 'x'));
   int code = -1;

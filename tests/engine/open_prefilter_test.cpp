@@ -199,8 +199,10 @@ void ExpectSound(const LoadResult& r) {
   for (const auto& [name, exe] : procs) {
     table.Upsert(MakeProcess(pid, 100, name, exe, {name}));
     for (const std::string& path : CandidatePaths(f)) {
-      for (int64_t flags : {int64_t{O_RDONLY}, int64_t{O_WRONLY | O_CREAT | O_TRUNC}, int64_t{O_RDWR}}) {
-        bool write = (flags & O_ACCMODE) != O_RDONLY;
+      for (int64_t flags : {int64_t{O_RDONLY}, int64_t{O_WRONLY | O_CREAT | O_TRUNC}, int64_t{O_RDWR},
+                            int64_t{O_RDONLY | O_TRUNC}}) {
+        // The probe's judgment (open_flags_write): O_RDONLY|O_TRUNC truncates, a write.
+        bool write = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) != 0;
         // An unresolved open (the caller's string), then successful opens of the same file
         // reached through other strings: the kernel's path is the name, the string is raw.
         const std::string base = path.substr(path.rfind('/') + 1);

@@ -96,9 +96,12 @@ TEST_F(SensorPrefilter, ReportsOnlyOpensMatchingAPatternForTheirMode) {
   Open(dir_ + "/wdir/file", O_RDONLY);        // write-only prefix, read: stays in the kernel
   Open(dir_ + "/wdir/file", O_WRONLY);        // write-only prefix, write
   Open(dir_ + "/other/file", O_WRONLY);       // no pattern, write: stays in the kernel
+  Open(dir_ + "/wdir/file", O_RDONLY | O_TRUNC);  // truncates the file: a write (FMODE_WRITE
+                                                  // is not set, the kernel drops O_TRUNC)
 
   auto got = ReportedUntilMarker();
-  EXPECT_EQ(got, (std::multiset<std::string>{"/watched/file", "/other/secret.key", "/wdir/file"}));
+  EXPECT_EQ(got, (std::multiset<std::string>{"/watched/file", "/other/secret.key", "/wdir/file",
+                                             "/wdir/file"}));
   EXPECT_GE(sensor_->Stats().prefiltered - filtered_before, 4u);
 }
 
