@@ -108,6 +108,9 @@ enum vigil_sys_flags {
   VIGIL_SYS_IO_URING = 1 << 6,   /* an io_uring request reported as the syscall nr */
   VIGIL_SYS_FIXED_FILE = 1 << 7, /* io_uring: the file is a registered (fixed) file; for an
                                     open into a slot, res is the slot, not an fd */
+  VIGIL_SYS_ROOTED = 1 << 8,     /* the task's root is not its mount namespace's root
+                                    (chroot): an absolute string's dir slot holds that
+                                    root, walked in the kernel, and the string is under it */
 };
 
 /* iou_rw (.bss): which io_uring reads/writes the rules want (probes/io_uring). */

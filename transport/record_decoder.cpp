@@ -62,9 +62,10 @@ int64_t RecordDecoder::BootToWallOffsetNs() noexcept {
 }
 
 std::string_view JoinPath(std::string_view dir, std::string_view rel, char* buf,
-                          std::size_t cap) noexcept {
+                          std::size_t cap, bool rooted) noexcept {
   if (cap == 0) return rel;
   std::size_t n = 0;
+  std::size_t floor = 0;  // ".." never goes above this length (the chroot's root)
   auto push_components = [&](std::string_view s) -> bool {
     std::size_t i = 0;
     while (i < s.size()) {
@@ -75,8 +76,9 @@ std::string_view JoinPath(std::string_view dir, std::string_view rel, char* buf,
       i = j;
       if (comp.empty() || comp == ".") continue;
       if (comp == "..") {
-        while (n > 0 && buf[n - 1] != '/') --n;  // drop the last component
-        if (n > 0) --n;                          // and its slash
+        if (n <= floor) continue;                   // ".." of the root is the root
+        while (n > floor && buf[n - 1] != '/') --n;  // drop the last component
+        if (n > floor) --n;                         // and its slash
         continue;
       }
       if (n + 1 + comp.size() > cap) return false;
@@ -87,7 +89,8 @@ std::string_view JoinPath(std::string_view dir, std::string_view rel, char* buf,
     return true;
   };
   bool ok = true;
-  if (rel.empty() || rel.front() != '/') ok = push_components(dir);
+  if (rel.empty() || rel.front() != '/' || rooted) ok = push_components(dir);
+  if (rooted) floor = n;
   if (ok) ok = push_components(rel);
   if (!ok) return rel;
   if (n == 0) buf[n++] = '/';
@@ -107,10 +110,11 @@ std::string_view RecordDecoder::TruncatedPath(std::string_view tail) noexcept {
   return std::string_view(dst, kMark.size() + tail.size());
 }
 
-std::string_view RecordDecoder::Resolve(std::string_view dir, std::string_view rel) noexcept {
+std::string_view RecordDecoder::Resolve(std::string_view dir, std::string_view rel,
+                                        bool rooted) noexcept {
   if (dir.empty()) return rel;
   std::size_t room = arena_.size() - arena_used_;
-  std::string_view out = JoinPath(dir, rel, arena_.data() + arena_used_, room);
+  std::string_view out = JoinPath(dir, rel, arena_.data() + arena_used_, room, rooted);
   if (out.data() == arena_.data() + arena_used_) arena_used_ += out.size();
   return out;
 }
@@ -184,8 +188,10 @@ DecodeResult RecordDecoder::DecodeSyscall(const unsigned char* p, std::size_t si
     pos += r.str_len[i];
   }
   const bool extra = (spec->desc.dir_arg[1] & 0xf8) == VIGIL_DIR_EXTRA;
-  std::string_view resolved[2] = {Resolve(strs[1], strs[0]),
-                                  extra ? strs[2] : Resolve(strs[3], strs[2])};
+  // A chrooted caller (VIGIL_SYS_ROOTED): an absolute string is under its root (dir slot).
+  const bool rooted = (r.flags & VIGIL_SYS_ROOTED) != 0;
+  std::string_view resolved[2] = {Resolve(strs[1], strs[0], rooted),
+                                  extra ? strs[2] : Resolve(strs[3], strs[2], rooted)};
   if (r.flags & VIGIL_SYS_FILE) {
     // The file the kernel opened names the event; the caller's string stays raw.
     out->file_resolved = true;

@@ -123,6 +123,26 @@ static __always_inline __u32 put_path(char *data, __u32 pos, struct path *path, 
   return len;
 }
 
+/* True when the task's root directory is not the root of its mount namespace (chroot(2)):
+ * an absolute path the task passes is then under that directory. Not a hot path (calls
+ * with a path argument other than opens). */
+static __always_inline bool task_chrooted(struct task_struct *task)
+{
+  struct task_struct *t = KPTR(struct task_struct, task);
+  struct fs_struct *fs = t->fs;
+  struct nsproxy *nsp = t->nsproxy;
+  if (!fs || !nsp)
+    return false;
+  struct mnt_namespace *ns = nsp->mnt_ns;
+  if (!ns)
+    return false;
+  struct mount *nsroot = ns->root;
+  if (!nsroot)
+    return false;
+  __u64 root_mnt = (__u64)container_of(fs->root.mnt, struct mount, mnt);
+  return root_mnt != (__u64)nsroot || (__u64)fs->root.dentry != (__u64)nsroot->mnt.mnt_root;
+}
+
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 {
   if (fd < 0)

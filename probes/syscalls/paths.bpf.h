@@ -8,7 +8,8 @@
 #include "lib/path.bpf.h"
 
 /* Reads user string args[str_arg] into data[pos] and, when relative, the directory it is
- * relative to into data[pos + len]. Returns the bytes written; lens get both lengths. */
+ * relative to into data[pos + len] (when absolute and the task is chrooted,
+ * VIGIL_SYS_ROOTED: its root directory). Returns the bytes written; lens get both lengths. */
 static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, __u32 pos,
                                            __u8 str_arg, __u8 dir_arg, int slot,
                                            struct task_struct *task, char *pbuf)
@@ -34,10 +35,15 @@ static __always_inline __u32 put_user_path(struct vigil_sys_rec *r, char *data, 
   }
   if (written == 0 || dir_arg == VIGIL_ARG_NONE)
     return written;
-  if (data[pos & SCRATCH_POS_MASK] == '/')
-    return written;
   struct path dir;
-  if (dir_arg == VIGIL_DIR_CWD || (dir_arg < 6 && (int)r->args[dir_arg] == AT_FDCWD_VAL)) {
+  if (data[pos & SCRATCH_POS_MASK] == '/') {
+    /* absolute: under the task's root, which is the walk's root unless chrooted */
+    if (!(r->flags & VIGIL_SYS_ROOTED))
+      return written;
+    struct fs_struct *fs = BPF_CORE_READ(task, fs);
+    if (bpf_core_read(&dir, sizeof(dir), &fs->root))
+      return written;
+  } else if (dir_arg == VIGIL_DIR_CWD || (dir_arg < 6 && (int)r->args[dir_arg] == AT_FDCWD_VAL)) {
     struct fs_struct *fs = BPF_CORE_READ(task, fs);
     if (bpf_core_read(&dir, sizeof(dir), &fs->pwd))
       return written;

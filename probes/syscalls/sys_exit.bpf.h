@@ -153,6 +153,8 @@ static __always_inline int on_sys_exit(struct pt_regs *regs, long ret, __u32 nr,
      * dirfd of a call given a NULL path (futimens = utimensat(fd, NULL): VIGIL_DIR_FD_FILE). */
     __u8 sa = sc_desc[nr].str_arg[0], da = sc_desc[nr].dir_arg[0];
     long pfd = -1;
+    if (sa < 6 && task_chrooted(task))
+      r->flags |= VIGIL_SYS_ROOTED;
     if ((da & 0xf8) == VIGIL_DIR_FD_FILE) {
       da &= 7;
       if (sa < 6 && da < 6 && r->args[sa & 7] == 0)

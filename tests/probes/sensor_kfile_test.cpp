@@ -145,6 +145,40 @@ TEST_F(SensorKernelFile, ChrootedOpenNamesThePathFromTheRealRoot) {
   ExpectSecret(evs[0], "/real/secret");
 }
 
+// Name-only calls (no file to walk at exit) by a chrooted process: the absolute string is
+// under the task's root, which the probe walks in the kernel (VIGIL_SYS_ROOTED), so the
+// event names the real path, "..", even above the chroot's root, stays under it. Also a
+// failed open (no file either) and both names of a rename.
+TEST_F(SensorKernelFile, ChrootedNameOnlyCallsNameThePathFromTheRealRoot) {
+  int status = 0;
+  const std::string root = dir_;
+  pid_t child = RunChild([&] {
+    if (chroot(root.c_str()) != 0 || chdir("/") != 0) return 1;
+    if (syscall(SYS_mkdir, "/real/made", 0700) != 0) return 2;
+    if (syscall(SYS_fchmodat, AT_FDCWD, "/real/../../../real/secret", 0640) != 0) return 3;
+    if (syscall(SYS_rename, "/real/made", "/real/moved") != 0) return 4;      // rename
+    if (open("/real/missing", O_RDONLY) >= 0) return 5;                       // failed openat
+    if (syscall(SYS_rmdir, "/real/moved") != 0) return 6;                     // rmdir
+    return 0;
+  }, &status);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  const auto pid = static_cast<uint32_t>(child);
+  auto one = [&](EventType type, ArgId id, const std::string& want) {
+    auto evs = WaitFor(*sensor_, [&](const Event& ev) {
+      const Arg* a = ev.Find(id);
+      return ev.tgid == pid && ev.type == type && a && a->is_str && a->str == want;
+    });
+    EXPECT_EQ(evs.size(), 1u) << EventTypeName(type) << " " << want;
+  };
+  one(EventType::kMkdir, ArgId::kPath, dir_ + "/real/made");
+  one(EventType::kFchmodat, ArgId::kFilename, dir_ + "/real/secret");
+  one(EventType::kRename, ArgId::kOldpath, dir_ + "/real/made");
+  one(EventType::kRename, ArgId::kNewpath, dir_ + "/real/moved");
+  one(EventType::kOpenat, ArgId::kName, dir_ + "/real/missing");
+  one(EventType::kRmdir, ArgId::kPath, dir_ + "/real/moved");
+}
+
 TEST_F(SensorKernelFile, FailedOpenKeepsTheCallersStringUnresolved) {
   const std::string missing = dir_ + "/real/missing";
   ASSERT_LT(open(missing.c_str(), O_RDONLY), 0);

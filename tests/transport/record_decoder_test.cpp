@@ -287,6 +287,18 @@ TEST(JoinPath, FoldsDotsAndSlashes) {
   EXPECT_EQ(JoinPath("/long/dir", "file", tiny, sizeof(tiny)), "file");
 }
 
+// A chrooted caller's absolute path is under its root, and ".." stops there (as the kernel's
+// lookup does at the task's root).
+TEST(JoinPath, RootedAbsolutePathStaysUnderTheRoot) {
+  char buf[256];
+  EXPECT_EQ(JoinPath("/srv/jail", "/etc/shadow", buf, sizeof(buf), true), "/srv/jail/etc/shadow");
+  EXPECT_EQ(JoinPath("/srv/jail", "/etc/../../../x", buf, sizeof(buf), true), "/srv/jail/x");
+  EXPECT_EQ(JoinPath("/srv/jail", "/..", buf, sizeof(buf), true), "/srv/jail");
+  EXPECT_EQ(JoinPath("/", "/etc/x", buf, sizeof(buf), true), "/etc/x");
+  // not rooted: an absolute path ignores dir
+  EXPECT_EQ(JoinPath("/srv/jail", "/etc/shadow", buf, sizeof(buf)), "/etc/shadow");
+}
+
 TEST(SyscallTable, MapsEventTypesToSyscallNumbers) {
   const auto& t = SyscallTable::Get();
   ASSERT_NE(t.Find(SYS_openat), nullptr);

@@ -41,7 +41,8 @@ class RecordDecoder {
   DecodeResult DecodeExit(const unsigned char* p, std::size_t size, Event* out) noexcept;
   DecodeResult DecodeThrottle(const unsigned char* p, std::size_t size, Event* out) noexcept;
   // Joins dir + "/" + rel with "." / ".." folded into the arena; rel alone when no dir.
-  std::string_view Resolve(std::string_view dir, std::string_view rel) noexcept;
+  // rooted: dir is a chroot's root and rel is under it even when absolute (JoinPath).
+  std::string_view Resolve(std::string_view dir, std::string_view rel, bool rooted = false) noexcept;
   // "<truncated>" + tail in the arena: a path walk that stopped before the root.
   std::string_view TruncatedPath(std::string_view tail) noexcept;
 
@@ -55,9 +56,11 @@ class RecordDecoder {
 };
 
 // Path normalisation used by the decoder: joins `dir` and `rel` (rel may be absolute, then
-// dir is ignored) into buf, folding "//", "." and "..". Returns a view into buf, or rel
-// unchanged when buf is too small. Exposed for tests.
+// dir is ignored) into buf, folding "//", "." and "..". `rooted`: dir is the caller's root
+// directory (a chroot) and rel, even absolute, is under it; ".." stops at that root as the
+// kernel's lookup does. Returns a view into buf, or rel unchanged when buf is too small.
+// Exposed for tests.
 std::string_view JoinPath(std::string_view dir, std::string_view rel, char* buf,
-                          std::size_t cap) noexcept;
+                          std::size_t cap, bool rooted = false) noexcept;
 
 }  // namespace vigil
