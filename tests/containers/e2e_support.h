@@ -64,6 +64,8 @@ class ContainerVigil {
     if (vigil_) vigil_->Stop();
   }
   std::string Log() const { return vigil_ ? vigil_->Log() : ""; }
+  // The daemon (null before Start) for its /metrics (../support/daemon_metrics.h).
+  const VigilProcess* process() const { return vigil_.get(); }
   // Alerts of `rule` whose output field `field` is `value`, waiting up to `timeout` for one.
   std::vector<nlohmann::json> AlertsFor(const std::string& rule, const std::string& value,
                                         std::chrono::milliseconds timeout = std::chrono::seconds(30),

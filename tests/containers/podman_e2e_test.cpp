@@ -7,19 +7,19 @@
 //  - a burst of 20 new containers: share of alerts with metadata, time events were held.
 // Every container and image the test creates is removed; names carry the test's pid.
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <regex>
 #include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "../support/daemon_metrics.h"
 #include "e2e_support.h"
 
 namespace vigil {
@@ -200,19 +200,9 @@ TEST_F(PodmanE2E, BurstOfNewContainersGetsMetadata) {
         return seen.size() == names.size();
       },
       60s);
-  std::smatch m;
-  std::string log = vigil_.Log();
-  uint16_t port = 0;
-  if (std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics")))
-    port = static_cast<uint16_t>(std::stoi(m[1]));
-  double held = 0, hold_s = 0;
-  if (port) {
-    httplib::Client client("127.0.0.1", port);
-    auto res = client.Get("/metrics");
-    std::string body = res ? res->body : "";
-    if (std::regex_search(body, m, std::regex("\nvigil_container_events_held_total ([0-9.e+]+)"))) held = std::stod(m[1]);
-    if (std::regex_search(body, m, std::regex("\nvigil_container_hold_seconds_total ([0-9.e+-]+)"))) hold_s = std::stod(m[1]);
-  }
+  const std::string body = vigil_.process() ? testing::ScrapeMetrics(*vigil_.process()) : "";
+  const double held = std::max(0.0, testing::MetricValue(body, "vigil_container_events_held_total"));
+  const double hold_s = std::max(0.0, testing::MetricValue(body, "vigil_container_hold_seconds_total"));
   std::cout << "burst of 20 containers: " << with << "/" << total << " shadow-read alerts with metadata; "
             << held << " events held, mean wait " << (held > 0 ? hold_s / held * 1000 : 0) << " ms\n";
   RecordProperty("alerts_with_metadata", std::to_string(with) + "/" + std::to_string(total));

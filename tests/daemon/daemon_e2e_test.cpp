@@ -23,6 +23,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/daemon_metrics.h"
 #include "../support/vigil_process.h"
 
 namespace vigil {
@@ -96,13 +97,7 @@ class DaemonE2E : public ::testing::Test {
         timeout);
     return found;
   }
-  uint16_t MetricsPort() const {
-    std::smatch m;
-    std::string log = vigil_->Log();
-    if (std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics")))
-      return static_cast<uint16_t>(std::stoi(m[1]));
-    return 0;
-  }
+  uint16_t MetricsPort() const { return testing::MetricsPort(*vigil_); }
 
   // Scrapes /metrics until `series` (a regex whose one group is the value) reads above 0;
   // *body gets the last scrape.

@@ -13,8 +13,8 @@
 #include <map>
 #include <regex>
 
-#include <httplib.h>
 
+#include "../support/daemon_metrics.h"
 #include "../support/vigil_process.h"
 #include "receivers.h"
 
@@ -68,17 +68,7 @@ std::vector<nlohmann::json> Parse(const std::vector<std::string>& records) {
   return out;
 }
 
-// A value of a /metrics series of the daemon (-1 when not readable).
-double Metric(const VigilProcess& vigil, const std::string& series) {
-  std::smatch m;
-  const std::string log = vigil.Log();
-  if (!std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics"))) return -1;
-  httplib::Client client("127.0.0.1", std::stoi(m[1]));
-  auto res = client.Get("/metrics");
-  if (!res) return -1;
-  const auto pos = res->body.find("\n" + series + " ");
-  return pos == std::string::npos ? -1 : std::stod(res->body.substr(pos + series.size() + 2));
-}
+using testing::Metric;
 
 TEST(DaemonKilledMidOutage, EverySpooledAlertArrivesAfterRestart) {
   testing::ScratchDir dir;

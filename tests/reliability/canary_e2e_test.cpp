@@ -12,19 +12,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <httplib.h>
 
 #include <atomic>
 #include <cstddef>
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "../support/daemon_metrics.h"
 #include "../support/vigil_process.h"
 #include "wire.h"
 #include "vigil.skel.h"
@@ -71,21 +70,8 @@ int GrabBss(pid_t daemon, uint32_t* value_size) {
 
 class CanaryE2E : public ::testing::Test {
  protected:
-  std::string Metrics() const {
-    std::smatch m;
-    std::string log = vigil_->Log();
-    if (!std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics")))
-      return "";
-    httplib::Client client("127.0.0.1", std::stoi(m[1]));
-    auto res = client.Get("/metrics");
-    return res ? res->body : "";
-  }
-  double Metric(const std::string& series) const {
-    std::string body = Metrics();
-    auto pos = body.find("\n" + series + " ");
-    if (pos == std::string::npos) return -1;
-    return std::stod(body.substr(pos + series.size() + 2));
-  }
+  std::string Metrics() const { return testing::ScrapeMetrics(*vigil_); }
+  double Metric(const std::string& series) const { return testing::Metric(*vigil_, series); }
   bool SilentAlerted() const {
     for (const auto& a : ReadJsonLines(dir_.path() + "/alerts.jsonl"))
       if (a.value("rule", "") == kSilent) return true;

@@ -10,11 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <httplib.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -22,12 +20,14 @@
 
 #include <gtest/gtest.h>
 
+#include "../support/daemon_metrics.h"
 #include "../support/vigil_process.h"
 
 namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::MetricValue;
 using testing::ReadFile;
 using testing::ReadJsonLines;
 using testing::RunChild;
@@ -104,20 +104,7 @@ class ReliabilityE2E : public ::testing::Test {
         },
         timeout);
   }
-  std::string Metrics() const {
-    std::smatch m;
-    std::string log = vigil_->Log();
-    if (!std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:(\\d+)/metrics")))
-      return "";
-    httplib::Client client("127.0.0.1", std::stoi(m[1]));
-    auto res = client.Get("/metrics");
-    return res ? res->body : "";
-  }
-  static double MetricValue(const std::string& body, const std::string& series) {
-    auto pos = body.find("\n" + series + " ");
-    if (pos == std::string::npos) return -1;
-    return std::stod(body.substr(pos + series.size() + 2));
-  }
+  std::string Metrics() const { return testing::ScrapeMetrics(*vigil_); }
 
   TempDir dir_;
   std::string config_path_;
