@@ -128,6 +128,22 @@ class UpstreamRulesFire : public ::testing::Test {
     return path;
   }
 
+  // A log file (fd.filename in log_files) emptied by an open with O_TRUNC by the helper's
+  // `action`: Clear Log Activities fires and nothing else. The file is a private copy named
+  // auth.log: no real log is touched.
+  void ExpectClearLogFires(const std::string& action) {
+    std::string log = scratch_.Write("auth.log", "Nov 24 sshd[1]: Accepted password\n");
+    std::string wiper = Helper("vigil-wiper");
+    int code = -1;
+    pid_t root = RunTree([&] { return Exec(wiper, {"vigil-wiper", action, log}); }, &code);
+    ASSERT_EQ(code, 0);
+    struct stat st {};
+    ASSERT_EQ(stat(log.c_str(), &st), 0);
+    EXPECT_EQ(st.st_size, 0) << "the kernel did not truncate: the test proves nothing";
+    auto alerts = ExpectExactly(root, {kClearLog});
+    for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), log);
+  }
+
   static Harness* harness_;
   static std::string start_error_;
   ScratchDir scratch_;
@@ -391,35 +407,13 @@ TEST_F(UpstreamRulesFire, FindAwsCredentialsWithFind) {
   ExpectExactly(root, {kFindAwsCredentials});
 }
 
-TEST_F(UpstreamRulesFire, ClearLogActivities) {
-  // A log file (fd.filename in log_files) opened for writing with O_TRUNC. The file is a
-  // private copy named auth.log: no real log is touched.
-  std::string log = scratch_.Write("auth.log", "Nov 24 sshd[1]: Accepted password\n");
-  std::string wiper = Helper("vigil-wiper");
-  int code = -1;
-  pid_t root = RunTree([&] { return Exec(wiper, {"vigil-wiper", "trunc", log}); }, &code);
-  ASSERT_EQ(code, 0);
-  struct stat st {};
-  ASSERT_EQ(stat(log.c_str(), &st), 0);
-  EXPECT_EQ(st.st_size, 0);
-  auto alerts = ExpectExactly(root, {kClearLog});
-  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), log);
-}
+TEST_F(UpstreamRulesFire, ClearLogActivities) { ExpectClearLogFires("trunc"); }  // O_WRONLY|O_TRUNC
 
 // Another way to empty the log: O_RDONLY|O_TRUNC. Linux truncates (with write permission)
 // and clears O_TRUNC from the file's flags, so the open is not FMODE_WRITE: vigil counts it as
 // a write (evt.is_open_write, and the kernel prefilter's write patterns) because it is one.
 TEST_F(UpstreamRulesFire, ClearLogActivitiesWithAReadOnlyTruncatingOpen) {
-  std::string log = scratch_.Write("auth.log", "Nov 24 sshd[1]: Accepted password\n");
-  std::string wiper = Helper("vigil-wiper");
-  int code = -1;
-  pid_t root = RunTree([&] { return Exec(wiper, {"vigil-wiper", "trunc-rdonly", log}); }, &code);
-  ASSERT_EQ(code, 0);
-  struct stat st {};
-  ASSERT_EQ(stat(log.c_str(), &st), 0);
-  EXPECT_EQ(st.st_size, 0) << "the kernel did not truncate: the test proves nothing";
-  auto alerts = ExpectExactly(root, {kClearLog});
-  for (const auto& a : alerts) EXPECT_EQ(a.Field("fd.name"), log);
+  ExpectClearLogFires("trunc-rdonly");
 }
 
 TEST_F(UpstreamRulesFire, RemoveBulkDataFromDisk) {
