@@ -80,6 +80,15 @@ ProcessTable::Entry& ProcessTable::GetOrCreate(uint32_t tgid) {
   return procs_.emplace(tgid, std::move(e)).first->second;
 }
 
+ProcessTable::Entry& ProcessTable::GetOrCreateEmpty(uint32_t tgid) {
+  auto it = procs_.find(tgid);
+  if (it != procs_.end()) return it->second;
+  EnforceCap();
+  Entry e;
+  e.proc.pid = tgid;
+  return procs_.emplace(tgid, std::move(e)).first->second;
+}
+
 void ProcessTable::EnforceCap() {
   if (procs_.size() < limits_.max_processes) return;
   // Evict exited entries first, then the oldest by exec time.
@@ -106,7 +115,7 @@ void ProcessTable::ReapPending() {
 }
 
 Process& ProcessTable::Upsert(Process p) {
-  Entry& e = GetOrCreate(p.pid);
+  Entry& e = GetOrCreateEmpty(p.pid);  // p replaces the whole process
   if (p.cmdline.empty()) p.cmdline = BuildCmdline(p.comm, p.args);
   if (p.container_id.empty()) AssignContainer(&p);
   e.proc = std::move(p);
@@ -242,7 +251,7 @@ void ProcessTable::Apply(const Event& ev) {
       child_proc.start_ts_ns = ev.ts_ns;
       child_proc.from_snapshot = false;
       child_proc.exited = false;
-      Entry& child = GetOrCreate(child_proc.pid);
+      Entry& child = GetOrCreateEmpty(child_proc.pid);  // filled from the parent below
       child.proc = std::move(child_proc);
       child.fds = std::move(parent_fds);
       break;

@@ -68,6 +68,47 @@ TEST(ProcessTable, ForkCopiesParentAndExitReapsLater) {
   EXPECT_EQ(t.Find(11), nullptr);
 }
 
+// The resolver (a /proc read in the daemon) runs only for a process the table has to learn
+// about: not for a fork child (copied from its parent) nor twice for one FindOrResolve.
+TEST(ProcessTable, ResolverRunsOnlyForProcessesNotSeenStarting) {
+  ProcessTable t;
+  int calls = 0;
+  t.SetResolver([&](uint32_t tgid) -> std::optional<Process> {
+    ++calls;
+    Process p;
+    p.pid = tgid;
+    p.comm = "from-proc";
+    return p;
+  });
+  Process parent;
+  parent.pid = 20;
+  parent.comm = "bash";
+  t.Upsert(parent);
+  EXPECT_EQ(calls, 0) << "Upsert replaces the process: nothing to resolve";
+  ForkInfo f{21, 21, SIGCHLD};
+  Event ev;
+  ev.type = EventType::kClone;
+  ev.tid = ev.tgid = 20;
+  ev.res = 21;
+  ev.fork = &f;
+  t.Apply(ev);
+  EXPECT_EQ(calls, 0) << "a fork child is its parent's copy";
+  ASSERT_NE(t.Find(21), nullptr);
+  EXPECT_EQ(t.Find(21)->comm, "bash");
+  const Process* older = t.FindOrResolve(30);
+  ASSERT_NE(older, nullptr);
+  EXPECT_EQ(older->comm, "from-proc");
+  EXPECT_EQ(calls, 1);
+  Event open_ev;  // an event of a process never seen starting: resolved once
+  open_ev.type = EventType::kOpenat;
+  open_ev.tid = open_ev.tgid = 40;
+  open_ev.res = 3;
+  t.Apply(open_ev);
+  EXPECT_EQ(calls, 2);
+  ASSERT_NE(t.Find(40), nullptr);
+  EXPECT_EQ(t.Find(40)->comm, "from-proc");
+}
+
 TEST(ProcessTable, OpenDupCloseTrackFds) {
   ProcessTable t;
   Event open_ev;

@@ -67,7 +67,12 @@ class ProcessTable {
     std::unordered_map<int64_t, FdInfo> fds;
   };
   Entry* Get(uint32_t tgid) noexcept;
+  // The entry for tgid; a new one is filled by the resolver (/proc): for events of a
+  // process the table has not seen start.
   Entry& GetOrCreate(uint32_t tgid);
+  // The entry for tgid; a new one is left empty, for a caller that fills it whole (a fork
+  // child copied from its parent, an Upsert): no /proc read that would be thrown away.
+  Entry& GetOrCreateEmpty(uint32_t tgid);
   void ReapPending();
   void EnforceCap();
 
