@@ -69,18 +69,7 @@ class DockerE2E : public ::testing::Test {
 TempDir* DockerE2E::dir_ = nullptr;
 bool DockerE2E::started_ = false;
 
-const char* kRules = R"(
-- rule: vigil test shadow read in container
-  desc: test
-  condition: open_read and container.id != host and fd.name = /etc/shadow and proc.name = cat
-  output: shadow read (container=%container.name image=%container.image repo=%container.image.repository tag=%container.image.tag type=%container.type id=%container.id)
-  priority: WARNING
-- rule: vigil test shell in container
-  desc: test
-  condition: spawned_process and container.id != host and proc.name = sh and proc.vpid = 1
-  output: shell (container=%container.name image=%container.image repo=%container.image.repository tag=%container.image.tag)
-  priority: WARNING
-)";
+const char* kRules = testing::kContainerMetadataRules;
 
 TEST_F(DockerE2E, MetadataOnAlertsAndLaunchRules) {
   ASSERT_EQ(vigil_.Start(kRules, Config()), "");

@@ -19,6 +19,21 @@
 namespace vigil::testing {
 
 // Runs `cmd` with sh; its stdout+stderr go to *out. Returns the exit code (-1: not run).
+// Two test rules whose alerts carry the container metadata fields (the docker and podman
+// e2e tests): a shadow read by cat, and sh as a container's first process.
+inline constexpr const char* kContainerMetadataRules = R"(
+- rule: vigil test shadow read in container
+  desc: test
+  condition: open_read and container.id != host and fd.name = /etc/shadow and proc.name = cat
+  output: shadow read (container=%container.name image=%container.image repo=%container.image.repository tag=%container.image.tag type=%container.type id=%container.id)
+  priority: WARNING
+- rule: vigil test shell in container
+  desc: test
+  condition: spawned_process and container.id != host and proc.name = sh and proc.vpid = 1
+  output: shell (container=%container.name image=%container.image repo=%container.image.repository tag=%container.image.tag)
+  priority: WARNING
+)";
+
 inline int Sh(const std::string& cmd, std::string* out = nullptr) {
   FILE* f = popen((cmd + " 2>&1").c_str(), "r");
   if (!f) return -1;

@@ -79,18 +79,7 @@ class PodmanE2E : public ::testing::Test {
 TempDir* PodmanE2E::dir_ = nullptr;
 bool PodmanE2E::image_existed_ = false;
 
-const char* kShadowRule = R"(
-- rule: vigil test shadow read in container
-  desc: test
-  condition: open_read and container.id != host and fd.name = /etc/shadow and proc.name = cat
-  output: shadow read (container=%container.name image=%container.image repo=%container.image.repository tag=%container.image.tag type=%container.type id=%container.id)
-  priority: WARNING
-- rule: vigil test shell in container
-  desc: test
-  condition: spawned_process and container.id != host and proc.name = sh and proc.vpid = 1
-  output: shell (container=%container.name image=%container.image repo=%container.image.repository tag=%container.image.tag)
-  priority: WARNING
-)";
+const char* kShadowRule = testing::kContainerMetadataRules;
 
 TEST_F(PodmanE2E, ShellAndShadowReadCarryContainerMetadata) {
   StartVigil(kShadowRule);
