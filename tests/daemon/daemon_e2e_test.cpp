@@ -30,6 +30,7 @@ namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::FindAlert;
 using testing::ReadFile;
 using testing::ReadJsonLines;
 using testing::RunChild;
@@ -55,17 +56,6 @@ std::string Config(const TempDir& dir, const std::string& rules, const std::stri
          "  stdout: {enabled: false}\n"
          "  file: {enabled: true, path: " + dir.path() + "/alerts.jsonl}\n"
          "  spool: {dir: " + dir.path() + "/spool}\n" + extra;
-}
-
-const nlohmann::json* FindAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule,
-                                pid_t pid) {
-  for (const auto& a : alerts) {
-    if (a.value("rule", "") != rule) continue;
-    const auto& f = a["output_fields"];
-    if (f.contains("proc.pid") && f["proc.pid"].is_number() && f["proc.pid"].get<int64_t>() == pid)
-      return &a;
-  }
-  return nullptr;
 }
 
 class DaemonE2E : public ::testing::Test {

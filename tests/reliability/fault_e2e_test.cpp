@@ -44,14 +44,11 @@ std::string ExecMarkerRule(const std::string& name, const std::string& marker) {
          "  priority: WARNING\n";
 }
 
+// An alert of `rule` by pid (any pid when pid < 0).
 bool HasAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule, pid_t pid) {
-  for (const auto& a : alerts) {
-    if (a.value("rule", "") != rule) continue;
-    const auto& f = a["output_fields"];
-    if (pid < 0) return true;
-    if (f.contains("proc.pid") && f["proc.pid"].is_number() && f["proc.pid"].get<int64_t>() == pid)
-      return true;
-  }
+  if (pid >= 0) return testing::FindAlert(alerts, rule, pid) != nullptr;
+  for (const auto& a : alerts)
+    if (a.value("rule", "") == rule) return true;
   return false;
 }
 

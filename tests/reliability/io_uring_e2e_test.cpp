@@ -20,6 +20,7 @@ namespace vigil {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::FindAlert;
 using testing::ReadJsonLines;
 using testing::TempDir;
 using testing::VigilProcess;
@@ -53,16 +54,6 @@ pid_t UringReadWrite(int rfd, int wfd, bool* ok) {
   return pid;
 }
 
-const nlohmann::json* AlertFor(const std::vector<nlohmann::json>& alerts, const std::string& rule,
-                               pid_t pid) {
-  for (const auto& a : alerts) {
-    if (a.value("rule", "") != rule) continue;
-    const auto& f = a["output_fields"];
-    if (f.contains("proc.pid") && f["proc.pid"].is_number() && f["proc.pid"].get<int64_t>() == pid)
-      return &a;
-  }
-  return nullptr;
-}
 
 TEST(IoUringE2E, ReadsAndWritesOfWatchedFilesThroughInheritedFdsAlert) {
   TempDir dir;
@@ -109,8 +100,8 @@ TEST(IoUringE2E, ReadsAndWritesOfWatchedFilesThroughInheritedFdsAlert) {
         return WaitUntil(
             [&] {
               alerts = ReadJsonLines(alerts_path);
-              rd = AlertFor(alerts, "IoUring Watched Read", child);
-              wr = AlertFor(alerts, "IoUring Watched Write", child);
+              rd = FindAlert(alerts, "IoUring Watched Read", child);
+              wr = FindAlert(alerts, "IoUring Watched Write", child);
               return rd && wr;
             },
             1500ms);

@@ -17,6 +17,16 @@ Event ExecEvent(uint32_t pid, const ExecInfo& x) {
   return ev;
 }
 
+// A fork by `parent` of the child in `f` (f must outlive the event).
+Event ForkEvent(uint32_t parent, const ForkInfo& f) {
+  Event ev;
+  ev.type = EventType::kClone;
+  ev.tid = ev.tgid = parent;
+  ev.res = f.child_tgid;
+  ev.fork = &f;
+  return ev;
+}
+
 TEST(ProcessTable, ExecFillsProcessAndCmdline) {
   ProcessTable t;
   ExecInfo x;
@@ -44,12 +54,7 @@ TEST(ProcessTable, ForkCopiesParentAndExitReapsLater) {
   parent.comm = "sshd";
   t.Upsert(parent);
   ForkInfo f{11, 11, SIGCHLD};
-  Event ev;
-  ev.type = EventType::kClone;
-  ev.tid = ev.tgid = 10;
-  ev.res = 11;
-  ev.fork = &f;
-  t.Apply(ev);
+  t.Apply(ForkEvent(10, f));
   const Process* child = t.Find(11);
   ASSERT_NE(child, nullptr);
   EXPECT_EQ(child->ppid, 10u);
@@ -86,12 +91,7 @@ TEST(ProcessTable, ResolverRunsOnlyForProcessesNotSeenStarting) {
   t.Upsert(parent);
   EXPECT_EQ(calls, 0) << "Upsert replaces the process: nothing to resolve";
   ForkInfo f{21, 21, SIGCHLD};
-  Event ev;
-  ev.type = EventType::kClone;
-  ev.tid = ev.tgid = 20;
-  ev.res = 21;
-  ev.fork = &f;
-  t.Apply(ev);
+  t.Apply(ForkEvent(20, f));
   EXPECT_EQ(calls, 0) << "a fork child is its parent's copy";
   ASSERT_NE(t.Find(21), nullptr);
   EXPECT_EQ(t.Find(21)->comm, "bash");

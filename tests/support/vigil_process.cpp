@@ -55,6 +55,17 @@ std::vector<nlohmann::json> ReadJsonLines(const std::string& path) {
   return out;
 }
 
+const nlohmann::json* FindAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule,
+                                pid_t pid) {
+  for (const auto& a : alerts) {
+    if (a.value("rule", "") != rule) continue;
+    const auto& f = a["output_fields"];
+    if (f.contains("proc.pid") && f["proc.pid"].is_number() && f["proc.pid"].get<int64_t>() == pid)
+      return &a;
+  }
+  return nullptr;
+}
+
 VigilProcess::VigilProcess(std::vector<std::string> args, std::string log_path)
     : log_path_(std::move(log_path)) {
   const char* bin = std::getenv("VIGIL_BINARY");

@@ -51,6 +51,9 @@ class VigilProcess {
 std::string ReadFile(const std::string& path);
 // Parses a JSON Lines file (e.g. the file sink's alerts); unparsable lines are skipped.
 std::vector<nlohmann::json> ReadJsonLines(const std::string& path);
+// The first alert of `rule` whose output_fields name proc.pid `pid` (nullptr when none).
+const nlohmann::json* FindAlert(const std::vector<nlohmann::json>& alerts, const std::string& rule,
+                                pid_t pid);
 // Polls until `pred()` is true or the timeout passes.
 template <typename Pred>
 bool WaitUntil(Pred pred, std::chrono::milliseconds timeout) {
