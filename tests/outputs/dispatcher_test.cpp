@@ -90,9 +90,11 @@ TEST(QueuedSink, FullQueueDropsAndCountsWithoutBlocking) {
   for (int i = 0; i < 1000; ++i) accepted += sink.Submit(alert) ? 1 : 0;
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_LT(elapsed, 500ms);
-  // 10 queued + at most one batch already taken by the blocked worker.
+  // 10 queued + at most one batch already taken by the blocked worker: a batch is up to the
+  // sink's max_batch (256 here), so the worker may have taken all 10 the queue held before
+  // blocking (seen under TSan's timing), letting 10 more in.
   EXPECT_GE(accepted, 10);
-  EXPECT_LE(accepted, 11);
+  EXPECT_LE(accepted, 20);
   EXPECT_EQ(sink.Stats().dropped, static_cast<uint64_t>(1000 - accepted));
   {
     std::lock_guard lock(shared->mu);
