@@ -69,15 +69,15 @@ ProcessTable::Entry* ProcessTable::Get(uint32_t tgid) noexcept {
 }
 
 ProcessTable::Entry& ProcessTable::GetOrCreate(uint32_t tgid) {
-  auto it = procs_.find(tgid);
-  if (it != procs_.end()) return it->second;
-  EnforceCap();
-  Entry e;
+  if (Entry* known = Get(tgid)) return *known;
+  Entry& e = GetOrCreateEmpty(tgid);
   if (resolver_) {
-    if (auto p = resolver_(tgid)) e.proc = std::move(*p);
+    if (auto p = resolver_(tgid)) {
+      e.proc = std::move(*p);
+      e.proc.pid = tgid;
+    }
   }
-  e.proc.pid = tgid;
-  return procs_.emplace(tgid, std::move(e)).first->second;
+  return e;
 }
 
 ProcessTable::Entry& ProcessTable::GetOrCreateEmpty(uint32_t tgid) {
